@@ -1,0 +1,1 @@
+"""LDN safety screening: the pure core (no Streamlit). See README.md for the rule-file format."""

@@ -1,0 +1,68 @@
+"""The app's answer state as plain data, kept out of app.py so it is testable without Streamlit.
+
+Widget keys are `q_<question id>`; their values are the raw answers the engine parses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from datetime import date
+from typing import Any
+
+from .answers import parse_answer, parse_date
+from .case_file import CaseFile
+from .ruleset import RuleSet
+
+PREFIX = "q_"
+
+
+def widget_key(question_id: str) -> str:
+    return PREFIX + question_id
+
+
+def raw_answers(state: Mapping[str, Any], ruleset: RuleSet) -> dict[str, Any]:
+    """Every question's current widget value (None when unanswered), in checklist order."""
+    return {cq.question.id: state.get(widget_key(cq.question.id)) for cq in ruleset.questions}
+
+
+def clear_answers(state: MutableMapping[str, Any]) -> None:
+    for key in [k for k in state if isinstance(k, str) and k.startswith(PREFIX)]:
+        del state[key]
+
+
+def case_widget_values(ruleset: RuleSet, case: CaseFile) -> tuple[dict[str, Any], dict[str, str]]:
+    """Widget values for a loaded case, and a message for each answer that cannot be shown as given.
+
+    A date that parses is kept even if it is after the screening date, so the checklist shows it
+    with its error instead of losing it; an unknown option or question is reported by field.
+    """
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for qid, value in case.answers.items():
+        if value is None:
+            continue
+        try:
+            cq = ruleset.question(qid)
+        except KeyError:
+            problems[qid] = f'"{qid}" is not a question in this rule set; it was not loaded'
+            continue
+        try:
+            values[qid] = parse_date(value) if cq.question.type == "date" else \
+                parse_answer(cq, value, case.screening_date)
+        except ValueError as exc:
+            problems[qid] = f"the case file's value was not loaded: {exc}"
+    return values, problems
+
+
+def keep_hidden_answers(state: MutableMapping[str, Any]) -> None:
+    """Re-assign widget values so Streamlit keeps answers to questions that are hidden for now.
+
+    Streamlit drops a widget's value when the widget is not drawn in a run; a question hidden by
+    skip logic would lose its answer, and showing it again would lose what the user entered.
+    """
+    for key in [k for k in state if isinstance(k, str) and k.startswith(PREFIX)]:
+        state[key] = state[key]
+
+
+def default_screening_date() -> date:
+    return date.today()

@@ -1,0 +1,101 @@
+"""Command line: the same engine as the app.
+
+    python -m screening check CASE_FILE [--format json|markdown|html] [--date YYYY-MM-DD] [--rules DIR]
+    python -m screening validate [RULES_DIR]
+    python -m screening schema [--check]
+
+Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers) is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .answers import parse_answers, parse_date
+from .case_file import load_case
+from .engine import screen
+from .errors import FieldProblem, InputError, RuleSetError
+from .loader import DEFAULT_RULES_DIR, load_ruleset
+from .report import render_html, render_markdown, result_to_json
+from .schema_export import schema_texts, write_schemas
+
+EXIT_OK, EXIT_RULES, EXIT_INPUT = 0, 1, 2
+SCHEMA_DIR = DEFAULT_RULES_DIR / "schema"
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    ruleset = load_ruleset(args.rules)
+    case = load_case(args.case_file)
+    screening_date = case.screening_date
+    if args.date is not None:
+        try:
+            screening_date = parse_date(args.date)
+        except ValueError as exc:
+            raise InputError("--date", [FieldProblem("--date", str(exc))]) from None
+    answers, problems = parse_answers(ruleset, case.answers, screening_date)
+    if problems:
+        raise InputError(str(args.case_file), problems)
+    result = screen(ruleset, answers, screening_date)
+    if args.format == "json":
+        text = json.dumps(result_to_json(result), indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "markdown":
+        text = render_markdown(result, ruleset)
+    else:
+        text = render_html(result, ruleset)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    ruleset = load_ruleset(args.rules_dir)
+    print(f"{args.rules_dir}: valid. {ruleset.meta.name} {ruleset.version}, {len(ruleset.questions)} questions, "
+          f"{len(ruleset.rules)} active rules, sha256 {ruleset.sha256}")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    if args.check:
+        stale = [name for name, text in schema_texts().items()
+                 if not (SCHEMA_DIR / name).is_file() or (SCHEMA_DIR / name).read_text(encoding="utf-8") != text]
+        if stale:
+            print(f"out of date in {SCHEMA_DIR}: {', '.join(stale)}; run: python -m screening schema", file=sys.stderr)
+            return EXIT_RULES
+        print("schemas are up to date")
+        return EXIT_OK
+    for path in write_schemas(SCHEMA_DIR):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m screening", description="LDN safety screening (summary for "
+                                     "discussion, never a decision).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="screen a case file")
+    check.add_argument("case_file", type=Path)
+    check.add_argument("--format", choices=("json", "markdown", "html"), default="json")
+    check.add_argument("--date", help="screening date YYYY-MM-DD (default: the case file's)")
+    check.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
+    check.set_defaults(run=_cmd_check)
+    validate = sub.add_parser("validate", help="check the rule files; exit 0 when valid")
+    validate.add_argument("rules_dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    validate.set_defaults(run=_cmd_validate)
+    schema = sub.add_parser("schema", help="regenerate rules/schema/*.json from the models")
+    schema.add_argument("--check", action="store_true", help="only report whether they are up to date")
+    schema.set_defaults(run=_cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except RuleSetError as exc:
+        print(exc.report(), file=sys.stderr)
+        return EXIT_RULES
+    except InputError as exc:
+        print(exc.report(), file=sys.stderr)
+        return EXIT_INPUT

@@ -1,0 +1,308 @@
+"""Checks that need the whole rule set: ids, references, option values, cycles, wording.
+
+Each check returns every problem it finds, so an author fixes a rule set in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .conditions import (Answered, Compare, Condition, DaysSince, Equals, In, Lookup, leaf_question,
+                         questions_in, walk)
+from .errors import Problem
+from .rule_models import (AnswerLabelValue, DateAfterValue, DaysSinceValue, Question, Rule, RulesetFile,
+                          SourcesFile, TableFile, TopicFile)
+
+SUMMARY_MAX = 140
+_WIDEST_NUMBER = 5      # days since: up to 99999
+_WIDEST_DATE = 10       # YYYY-MM-DD
+YES_NO = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A parsed file and the name it is reported under."""
+
+    file: str
+    model: object
+
+
+def _duplicates(items: Iterable[tuple[str, str, str]]) -> Iterator[Problem]:
+    """items: (id, file, what); yields a problem for every id seen before."""
+    first: dict[str, str] = {}
+    for ident, file, what in items:
+        if ident in first:
+            yield Problem(file, f'{what} "{ident}" is defined twice (first in {first[ident]}); ids must be unique '
+                                f"across all rule files")
+        else:
+            first[ident] = file
+
+
+def _option_values(q: Question, tables: dict[str, TableFile]) -> list[str] | None:
+    """The values a question accepts, or None when any value of its type goes (date, number)."""
+    if q.type == "yes_no":
+        return list(YES_NO)
+    if q.options is not None:
+        return [o.value for o in q.options]
+    if q.options_from is not None and q.options_from in tables:
+        return [r.value for r in tables[q.options_from].rows]
+    return None
+
+
+class RuleSetChecker:
+    """Runs every cross-file check over parsed files and collects the problems."""
+
+    def __init__(self, ruleset: Located, sources: Located, tables: list[Located], topics: list[Located]) -> None:
+        self.meta: RulesetFile = ruleset.model  # type: ignore[assignment]
+        self.meta_file = ruleset.file
+        self.sources: SourcesFile = sources.model  # type: ignore[assignment]
+        self.sources_file = sources.file
+        self.tables_located = tables
+        self.topics_located = topics
+        self.tables: dict[str, TableFile] = {t.model.id: t.model for t in tables}  # type: ignore[attr-defined]
+        self.questions: dict[str, Question] = {}
+        self.question_file: dict[str, str] = {}
+        for loc in topics:
+            for q in loc.model.questions:  # type: ignore[attr-defined]
+                self.questions.setdefault(q.id, q)
+                self.question_file.setdefault(q.id, loc.file)
+        self.source_ids = {s.id for s in self.sources.sources}
+        self.category_ids = {c.id for c in self.meta.categories}
+        self.forbidden = re.compile(
+            r"\b(" + "|".join(re.escape(w) for w in self.meta.forbidden_words) + r")\b", re.IGNORECASE)
+
+    def run(self) -> list[Problem]:
+        return [*self.check_unique_ids(), *self.check_sources_exist(), *self.check_questions(),
+                *self.check_rules(), *self.check_show_when_cycles(), *self.check_forbidden_words()]
+
+    # -- ids --------------------------------------------------------------------------------------
+    def check_unique_ids(self) -> Iterator[Problem]:
+        yield from _duplicates((s.id, self.sources_file, "source") for s in self.sources.sources)
+        yield from _duplicates((c.id, self.meta_file, "category") for c in self.meta.categories)
+        yield from _duplicates((d.id, self.meta_file, "discussion point") for d in self.meta.discussion)
+        yield from _duplicates((t.model.id, t.file, "table") for t in self.tables_located)  # type: ignore[attr-defined]
+        yield from _duplicates((t.model.topic.id, t.file, "topic") for t in self.topics_located)  # type: ignore[attr-defined]
+        yield from _duplicates((q.id, t.file, "question") for t in self.topics_located
+                               for q in t.model.questions)  # type: ignore[attr-defined]
+        yield from _duplicates((r.id, t.file, "rule") for t in self.topics_located
+                               for r in t.model.rules)  # type: ignore[attr-defined]
+
+    def _unknown_sources(self, file: str, where: str, ids: list[str]) -> Iterator[Problem]:
+        for sid in ids:
+            if sid not in self.source_ids:
+                yield Problem(file, f'field "sources": unknown source "{sid}" (add it to sources.yaml or fix the id)',
+                              where)
+
+    def check_sources_exist(self) -> Iterator[Problem]:
+        for d in self.meta.discussion:
+            yield from self._unknown_sources(self.meta_file, f'discussion point "{d.id}"', d.sources)
+        for t in self.tables_located:
+            yield from self._unknown_sources(t.file, f'table "{t.model.id}"', t.model.sources)  # type: ignore[attr-defined]
+
+    # -- questions and conditions -----------------------------------------------------------------
+    def check_questions(self) -> Iterator[Problem]:
+        for loc in self.topics_located:
+            for q in loc.model.questions:  # type: ignore[attr-defined]
+                where = f'question "{q.id}"'
+                if q.options_from is not None and q.options_from not in self.tables:
+                    yield Problem(loc.file, f'field "options_from": unknown table "{q.options_from}" '
+                                            f"(known: {', '.join(sorted(self.tables)) or 'none'})", where)
+                if q.show_when is not None:
+                    yield from self.check_condition(loc.file, where, "show_when", q.show_when)
+
+    def check_condition(self, file: str, where: str, field: str, cond: Condition) -> Iterator[Problem]:
+        for node in walk(cond):
+            qid = leaf_question(node)
+            if qid is None:
+                continue
+            q = self.questions.get(qid)
+            if q is None:
+                yield Problem(file, f'field "{field}": unknown question "{qid}"', where)
+                continue
+            yield from self._check_leaf(file, where, field, node, q)
+
+    def _check_leaf(self, file: str, where: str, field: str, node: Condition, q: Question) -> Iterator[Problem]:
+        allowed = _option_values(q, self.tables)
+        if isinstance(node, (Equals, In)):
+            values = [node.equals.value] if isinstance(node, Equals) else list(node.in_.values)
+            if q.type == "date":
+                yield Problem(file, f'field "{field}": question "{q.id}" is a date; test it with days_since, '
+                                    f"not equals or in", where)
+            elif q.type == "number":
+                bad = [v for v in values if isinstance(v, str)]
+                if bad:
+                    yield Problem(file, f'field "{field}": question "{q.id}" is a number (got "{bad[0]}")', where)
+            elif allowed is not None:
+                for v in values:
+                    if v not in allowed:
+                        yield Problem(file, f'field "{field}": question "{q.id}" has no option "{v}" '
+                                            f"(expected one of: {', '.join(allowed)})", where)
+        elif isinstance(node, Compare) and q.type != "number":
+            yield Problem(file, f'field "{field}": compare needs a number question; "{q.id}" is {q.type}', where)
+        elif isinstance(node, DaysSince) and q.type != "date":
+            yield Problem(file, f'field "{field}": days_since needs a date question; "{q.id}" is {q.type}', where)
+        elif isinstance(node, Lookup):
+            yield from self._check_lookup(file, where, field, node, q)
+        elif isinstance(node, Answered):
+            return
+
+    def _check_lookup(self, file: str, where: str, field: str, node: Lookup, q: Question) -> Iterator[Problem]:
+        a = node.lookup
+        table = self.tables.get(a.table)
+        if table is None:
+            yield Problem(file, f'field "{field}": unknown table "{a.table}"', where)
+            return
+        if q.options_from != a.table:
+            yield Problem(file, f'field "{field}": question "{q.id}" does not take its options from table '
+                                f'"{a.table}"', where)
+        if a.attribute not in table.attributes:
+            yield Problem(file, f'field "{field}": table "{a.table}" has no attribute "{a.attribute}" '
+                                f"(expected one of: {', '.join(table.attributes)})", where)
+            return
+        for v in a.in_:
+            if v not in table.attributes[a.attribute]:
+                yield Problem(file, f'field "{field}": attribute "{a.attribute}" has no value "{v}" '
+                                    f"(expected one of: {', '.join(table.attributes[a.attribute])})", where)
+
+    def check_show_when_cycles(self) -> Iterator[Problem]:
+        graph = {qid: [d for d in questions_in(q.show_when) if d in self.questions] if q.show_when else []
+                 for qid, q in self.questions.items()}
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            path = _find_cycle(graph, start)
+            if path and frozenset(path) not in reported:
+                reported.add(frozenset(path))
+                yield Problem(self.question_file[start], "show_when cycle: " + " -> ".join([*path, path[0]])
+                              + " (a question cannot depend, directly or not, on itself)", f'question "{start}"')
+
+    # -- rules ------------------------------------------------------------------------------------
+    def check_rules(self) -> Iterator[Problem]:
+        for loc in self.topics_located:
+            for rule in loc.model.rules:  # type: ignore[attr-defined]
+                yield from self.check_rule(loc.file, rule)
+
+    def check_rule(self, file: str, rule: Rule) -> Iterator[Problem]:
+        where = f'rule "{rule.id}"'
+        if rule.category not in self.category_ids:
+            yield Problem(file, f'field "category": unknown category "{rule.category}" '
+                                f"(expected one of: {', '.join(sorted(self.category_ids))})", where)
+        yield from self._unknown_sources(file, where, rule.sources)
+        yield from self.check_condition(file, where, "when", rule.when)
+        for name, value in rule.values.items():
+            yield from self._check_value(file, where, name, value)
+        yield from self._check_placeholders(file, where, rule)
+
+    def _check_value(self, file: str, where: str, name: str, value: object) -> Iterator[Problem]:
+        qid = (value.days_since if isinstance(value, DaysSinceValue)
+               else value.date_after.question if isinstance(value, DateAfterValue)
+               else value.answer_label)  # type: ignore[union-attr]
+        q = self.questions.get(qid)
+        if q is None:
+            yield Problem(file, f'field "values.{name}": unknown question "{qid}"', where)
+        elif isinstance(value, AnswerLabelValue) and q.type not in ("choice", "yes_no"):
+            yield Problem(file, f'field "values.{name}": answer_label needs a choice or yes_no question; '
+                                f'"{qid}" is {q.type}', where)
+        elif not isinstance(value, AnswerLabelValue) and q.type != "date":
+            yield Problem(file, f'field "values.{name}": needs a date question; "{qid}" is {q.type}', where)
+
+    def _widest(self, rule: Rule, name: str) -> int:
+        value = rule.values.get(name)
+        if isinstance(value, DaysSinceValue):
+            return _WIDEST_NUMBER
+        if isinstance(value, DateAfterValue):
+            return _WIDEST_DATE
+        if isinstance(value, AnswerLabelValue) and value.answer_label in self.questions:
+            q = self.questions[value.answer_label]
+            labels = [o.label for o in q.options or []]
+            if q.options_from in self.tables:
+                labels = [r.label for r in self.tables[q.options_from].rows]
+            return max((len(lab) for lab in labels), default=3)
+        return 0
+
+    def _check_placeholders(self, file: str, where: str, rule: Rule) -> Iterator[Problem]:
+        w = rule.wording
+        texts = {"summary": w.summary, "why": w.why, "would_change": w.would_change, "patient": w.patient,
+                 "sources_disagree": w.sources_disagree or "",
+                 **{f"discuss[{i}]": d for i, d in enumerate(w.discuss)}}
+        for field, text in texts.items():
+            try:
+                fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)
+                          if name is not None]
+            except ValueError as exc:
+                yield Problem(file, f'field "wording.{field}": unbalanced braces ({exc}); write {{{{ for a '
+                                    f"literal brace", where)
+                continue
+            for name, spec, conv in fields:
+                if not name.isidentifier() or spec or conv:
+                    yield Problem(file, f'field "wording.{field}": placeholder "{{{name}}}" must be a plain name '
+                                        f"(no attributes, indexes, conversions or formats)", where)
+                elif name not in rule.values:
+                    yield Problem(file, f'field "wording.{field}": placeholder "{{{name}}}" is not declared under '
+                                        f"values (declared: {', '.join(rule.values) or 'none'})", where)
+        longest = _worst_case_length(w.summary, lambda n: self._widest(rule, n))
+        if longest > SUMMARY_MAX:
+            yield Problem(file, f'field "wording.summary": must be at most {SUMMARY_MAX} characters once filled in '
+                                f"(got up to {longest})", where)
+
+    # -- wording --------------------------------------------------------------------------------
+    def _wordings(self) -> Iterator[tuple[str, str, str, str]]:
+        """(file, where, field, text) for every piece of text a user may read."""
+        m = self.meta
+        yield self.meta_file, "", "purpose", m.purpose
+        yield self.meta_file, "", "patient_purpose", m.patient_purpose
+        yield self.meta_file, "", "not_assessed_note", m.not_assessed_note
+        yield self.meta_file, "", "no_findings_note", m.no_findings_note
+        for i, step in enumerate(m.patient_next_steps):
+            yield self.meta_file, "", f"patient_next_steps[{i}]", step
+        for sev, sw in m.severities.items():
+            for field in ("label", "patient_label", "meaning"):
+                yield self.meta_file, f'severity "{sev}"', field, getattr(sw, field)
+        for d in m.discussion:
+            for field in ("heading", "clinician", "patient"):
+                yield self.meta_file, f'discussion point "{d.id}"', field, getattr(d, field)
+        for loc in self.topics_located:
+            for q in loc.model.questions:  # type: ignore[attr-defined]
+                yield loc.file, f'question "{q.id}"', "prompt", q.prompt
+                yield loc.file, f'question "{q.id}"', "help", q.help or ""
+            for r in loc.model.rules:  # type: ignore[attr-defined]
+                w = r.wording
+                for field in ("summary", "why", "would_change", "patient", "sources_disagree"):
+                    yield loc.file, f'rule "{r.id}"', f"wording.{field}", getattr(w, field) or ""
+                for i, d in enumerate(w.discuss):
+                    yield loc.file, f'rule "{r.id}"', f"wording.discuss[{i}]", d
+                yield loc.file, f'rule "{r.id}"', "title", r.title
+
+    def check_forbidden_words(self) -> Iterator[Problem]:
+        for file, where, field, text in self._wordings():
+            hit = self.forbidden.search(text)
+            if hit:
+                yield Problem(file, f'field "{field}": uses the decision word "{hit.group(0)}"; this tool summarises '
+                                    f"findings for discussion and must not word them as a decision", where)
+
+
+def _worst_case_length(template: str, widest: object) -> int:
+    total = 0
+    try:
+        for literal, name, _, _ in string.Formatter().parse(template):
+            total += len(literal) + (widest(name) if name else 0)  # type: ignore[operator]
+    except ValueError:
+        return len(template)
+    return total
+
+
+def _find_cycle(graph: dict[str, list[str]], start: str) -> list[str] | None:
+    """A path from start back to start, if one exists (depth-first)."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in graph.get(node, []):
+            if nxt == start:
+                return path
+            if nxt not in visited:
+                visited.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None

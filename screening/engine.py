@@ -1,0 +1,108 @@
+"""Screening: which questions apply, which rules fire, and what was not assessed.
+
+Dates count from the screening date, never from the wall clock, so the same answers on the same
+screening date always give the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from .answers import answer_label, parse_answers
+from .case_file import CaseFile
+from .errors import FieldProblem
+from .result_models import (Finding, InputProblem, NotAssessed, RulesetInfo, ScreeningResult, SourceRef,
+                            Trigger)
+from .rule_models import SEVERITY_ORDER, AnswerLabelValue, DateAfterValue, DaysSinceValue
+from .ruleset import CompiledRule, RuleSet
+
+NOT_RECORDED = "not recorded"
+
+
+def applicable_answers(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date) \
+        -> tuple[list[str], dict[str, Any]]:
+    """The questions that apply (in dependency order) and the answers that count.
+
+    An answer to a question that does not apply (its show_when is not true) is ignored, so a
+    hidden question can never trigger a finding.
+    """
+    visible: list[str] = []
+    effective: dict[str, Any] = {}
+    for cq in ruleset.visibility_order:
+        qid = cq.question.id
+        if cq.show_when is None or cq.show_when(effective, screening_date) is True:
+            visible.append(qid)
+            if qid in answers:
+                effective[qid] = answers[qid]
+    return visible, effective
+
+
+def _values(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], screening_date: date) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, spec in cr.rule.values.items():
+        if isinstance(spec, DaysSinceValue):
+            day = answers.get(spec.days_since)
+            out[name] = str((screening_date - day).days) if day is not None else NOT_RECORDED
+        elif isinstance(spec, DateAfterValue):
+            day = answers.get(spec.date_after.question)
+            out[name] = (day + timedelta(days=spec.date_after.days)).isoformat() if day is not None else NOT_RECORDED
+        elif isinstance(spec, AnswerLabelValue):
+            qid = spec.answer_label
+            out[name] = answer_label(ruleset.question(qid), answers[qid]) if qid in answers else NOT_RECORDED
+    return out
+
+
+def _finding(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], screening_date: date) -> Finding:
+    rule, w = cr.rule, cr.rule.wording
+    values = _values(ruleset, cr, answers, screening_date)
+
+    def fill(text: str) -> str:
+        return text.format_map(values) if values else text
+
+    return Finding(
+        rule_id=rule.id, title=rule.title, category=rule.category, topic=cr.topic, severity=rule.severity,
+        summary=fill(w.summary), why=fill(w.why), discuss=[fill(d) for d in w.discuss],
+        would_change=fill(w.would_change), patient=fill(w.patient),
+        sources_disagree=fill(w.sources_disagree) if w.sources_disagree else None,
+        sources=[source_ref(ruleset, sid) for sid in rule.sources],
+        triggered_by=[Trigger(question_id=q, prompt=ruleset.question(q).question.prompt,
+                              answer=answer_label(ruleset.question(q), answers[q]))
+                      for q in cr.reads if q in answers],
+    )
+
+
+def source_ref(ruleset: RuleSet, sid: str) -> SourceRef:
+    s = ruleset.sources[sid]
+    return SourceRef(id=s.id, title=s.title, kind=s.kind, url=s.url, document=s.document)
+
+
+def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
+           input_problems: list[FieldProblem] | None = None) -> ScreeningResult:
+    """Screen typed answers (see parse_answers) on a screening date."""
+    visible, effective = applicable_answers(ruleset, answers, screening_date)
+    topic_rank = {t.id: i for i, t in enumerate(ruleset.topics)}
+    fired = [cr for cr in ruleset.rules if cr.condition(effective, screening_date) is True]
+    fired.sort(key=lambda cr: (SEVERITY_ORDER[cr.rule.severity], topic_rank[cr.topic]))
+    visible_set = set(visible)
+    not_assessed = [NotAssessed(question_id=cq.question.id, topic=cq.topic, prompt=cq.question.prompt)
+                    for cq in ruleset.questions if cq.question.id in visible_set and cq.question.id not in effective]
+    return ScreeningResult(
+        screening_date=screening_date,
+        findings=[_finding(ruleset, cr, effective, screening_date) for cr in fired],
+        not_assessed=not_assessed, answered=len(effective), applicable=len(visible),
+        input_problems=[InputProblem(field=p.field, message=p.message) for p in input_problems or []],
+        ruleset=RulesetInfo(name=ruleset.meta.name, version=ruleset.version, sha256=ruleset.sha256),
+    )
+
+
+def screen_raw(ruleset: RuleSet, raw_answers: Mapping[str, Any], screening_date: date) -> ScreeningResult:
+    """Parse untyped answers field by field, then screen; unusable answers are reported, not fatal."""
+    answers, problems = parse_answers(ruleset, raw_answers, screening_date)
+    return screen(ruleset, answers, screening_date, problems)
+
+
+def screen_case(ruleset: RuleSet, case: CaseFile) -> ScreeningResult:
+    """Screen a parsed case file on its own screening date."""
+    return screen_raw(ruleset, case.answers, case.screening_date)

@@ -1,0 +1,140 @@
+"""Read a rules folder into a RuleSet, or refuse it whole with every problem named.
+
+Layout of a rules folder:
+    ruleset.yaml        name, version, categories, decision words to refuse, general discussion points
+    sources.yaml        every document a rule may cite
+    tables/*.yaml       reference tables (the opioid agents and their acting class)
+    topics/*.yaml       one checklist topic each: its questions and its rules
+Anything else ending in .yaml is an error, so a misplaced file is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .crosschecks import Located, RuleSetChecker
+from .errors import Problem, RuleSetError
+from .rule_models import RulesetFile, SourcesFile, TableFile, TopicFile
+from .ruleset import RuleSet, build_ruleset
+from .yaml_io import YamlError, load_yaml
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+def rule_files(rules_dir: Path) -> list[Path]:
+    """Every YAML file of the rule set, in a stable order (also the order hashed)."""
+    return sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def ruleset_sha256(rules_dir: Path, files: list[Path]) -> str:
+    """SHA-256 over each file's relative path and bytes, so a rename or an edit changes it."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(rules_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _kind_of(rel: Path) -> type[BaseModel] | None:
+    if rel.as_posix() == "ruleset.yaml":
+        return RulesetFile
+    if rel.as_posix() == "sources.yaml":
+        return SourcesFile
+    if len(rel.parts) == 2 and rel.parts[0] == "tables":
+        return TableFile
+    if len(rel.parts) == 2 and rel.parts[0] == "topics":
+        return TopicFile
+    return None
+
+
+def _where(data: Any, loc: tuple[Any, ...]) -> tuple[str, str]:
+    """Turn a pydantic location into ('rule "x"', 'field.path') using the ids in the raw data."""
+    if len(loc) >= 2 and loc[0] in ("rules", "questions", "rows", "sources", "categories", "discussion") \
+            and isinstance(loc[1], int):
+        noun = {"rules": "rule", "questions": "question", "rows": "row", "sources": "source",
+                "categories": "category", "discussion": "discussion point"}[loc[0]]
+        item = None
+        try:
+            item = data[loc[0]][loc[1]]
+        except (KeyError, IndexError, TypeError):
+            pass
+        ident = (item.get("id") or item.get("value")) if isinstance(item, dict) else None
+        label = f'{noun} "{ident}"' if ident else f"{noun} #{loc[1] + 1}"
+        return label, ".".join(str(p) for p in loc[2:])
+    return "", ".".join(str(p) for p in loc)
+
+
+def _describe(err: dict[str, Any]) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown field (not part of the rule-file schema; check the spelling)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    shown = err.get("input")
+    got = f" (got {shown!r})" if not isinstance(shown, (dict, list)) else ""
+    return f"{err['msg']}{got}"
+
+
+def validation_problems(file: str, data: Any, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        where, field = _where(data, tuple(err["loc"]))
+        message = f'field "{field}": {_describe(err)}' if field else _describe(err)
+        problems.append(Problem(file, message, where))
+    return problems
+
+
+def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Problem]]:
+    rel = path.relative_to(rules_dir)
+    name = f"{rules_dir.name}/{rel.as_posix()}"
+    model_type = _kind_of(rel)
+    if model_type is None:
+        return None, [Problem(name, "unexpected rule file: rule files go in ruleset.yaml, sources.yaml, "
+                                    "tables/*.yaml or topics/*.yaml")]
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return None, [Problem(name, "not UTF-8 text")]
+    except YamlError as exc:
+        return None, [Problem(name, str(exc))]
+    if not isinstance(data, dict):
+        return None, [Problem(name, f"must be a YAML mapping at the top level (got {type(data).__name__})")]
+    try:
+        return Located(name, model_type.model_validate(data)), []
+    except ValidationError as exc:
+        return None, validation_problems(name, data, exc)
+
+
+def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
+    """Load, validate and compile a rules folder; raise RuleSetError listing every problem."""
+    rules_dir = Path(rules_dir)
+    if not rules_dir.is_dir():
+        raise RuleSetError([Problem(str(rules_dir), "rules folder not found")])
+    files = rule_files(rules_dir)
+    problems: list[Problem] = []
+    parsed: dict[type[BaseModel], list[Located]] = {RulesetFile: [], SourcesFile: [], TableFile: [], TopicFile: []}
+    for path in files:
+        located, found = parse_file(path, rules_dir)
+        problems.extend(found)
+        if located is not None:
+            parsed[type(located.model)].append(located)
+    for required, fname in ((RulesetFile, "ruleset.yaml"), (SourcesFile, "sources.yaml")):
+        if not parsed[required] and not any(p.file.endswith(fname) for p in problems):
+            problems.append(Problem(f"{rules_dir.name}/{fname}", "required file is missing"))
+    if not parsed[TopicFile] and not any("/topics/" in p.file for p in problems):
+        problems.append(Problem(f"{rules_dir.name}/topics", "no topic files: the checklist would be empty"))
+    if problems:
+        raise RuleSetError(problems)
+    checker = RuleSetChecker(parsed[RulesetFile][0], parsed[SourcesFile][0], parsed[TableFile], parsed[TopicFile])
+    problems = checker.run()
+    if problems:
+        raise RuleSetError(problems)
+    return build_ruleset(
+        meta=checker.meta, sha256=ruleset_sha256(rules_dir, files), sources=list(checker.sources.sources),
+        tables=[t.model for t in parsed[TableFile]],  # type: ignore[misc]
+        topics=[(t.model.topic, list(t.model.questions), list(t.model.rules))  # type: ignore[attr-defined]
+                for t in parsed[TopicFile]],
+    )

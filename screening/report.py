@@ -1,0 +1,154 @@
+"""A screening result as JSON, Markdown and one self-contained printable HTML page.
+
+All three come from the same ScreeningResult, so the app's view, the CLI and the downloads agree.
+Text that a user typed never reaches the output unescaped: Markdown escapes it, Jinja2 autoescapes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .engine import source_ref
+from .result_models import Finding, ScreeningResult, SourceRef
+from .ruleset import RuleSet
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>])")
+
+
+def md_escape(text: str) -> str:
+    """Make text inert in Markdown: no emphasis, links, HTML or headings, whatever it contains."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def result_to_json(result: ScreeningResult) -> dict[str, Any]:
+    """The CLI's JSON: findings, not_assessed, ruleset, plus the screening date and progress."""
+    return {
+        "screening_date": result.screening_date.isoformat(),
+        "ruleset": {"name": result.ruleset.name, "version": result.ruleset.version, "sha256": result.ruleset.sha256},
+        "progress": {"answered": result.answered, "applicable": result.applicable},
+        "findings": [
+            {
+                "rule_id": f.rule_id, "category": f.category, "severity": f.severity, "title": f.title,
+                "summary": f.summary, "detail": f.detail, "discuss": f.discuss, "patient": f.patient,
+                "triggered_by": [t.model_dump() for t in f.triggered_by],
+                "sources": [s.model_dump(exclude_none=True) for s in f.sources],
+            }
+            for f in result.findings
+        ],
+        "not_assessed": [{"question_id": n.question_id, "topic": n.topic, "prompt": n.prompt}
+                         for n in result.not_assessed],
+        "input_problems": [p.model_dump() for p in result.input_problems],
+    }
+
+
+def _counts(result: ScreeningResult, ruleset: RuleSet) -> str:
+    return ", ".join(f"{len(result.by_severity(sev))} {ruleset.meta.severities[sev].label.lower()}"
+                     for sev in ("critical", "warning", "info"))
+
+
+def _md_finding(f: Finding, ruleset: RuleSet, level: str = "####") -> list[str]:
+    sev = ruleset.meta.severities[f.severity]
+    lines = [f"{level} [{sev.label.upper()}] {f.title}", "", f"**{f.summary}**", ""]
+    if f.triggered_by:
+        lines.append("- **Triggered by:** " + "; ".join(f"{t.prompt} — {t.answer}" for t in f.triggered_by))
+    lines.append(f"- **Why it matters:** {f.why}")
+    if f.sources_disagree:
+        lines.append(f"- **Where sources disagree:** {f.sources_disagree}")
+    lines.append("- **To discuss:**")
+    lines.extend(f"  - {d}" for d in f.discuss)
+    lines.append(f"- **What would change this:** {f.would_change}")
+    lines.append("- **Sources:** " + "; ".join(s.cite for s in f.sources))
+    return [*lines, ""]
+
+
+def markdown_header(result: ScreeningResult, ruleset: RuleSet) -> list[str]:
+    return [
+        "# LDN safety screening: summary for discussion", "",
+        f"> {ruleset.meta.purpose}", "",
+        f"- Screening date: {result.screening_date.isoformat()}",
+        f"- Rule set: {result.ruleset.name} {result.ruleset.version}",
+        f"- Rule set SHA-256: `{result.ruleset.sha256}`",
+        f"- Questions answered: {result.answered} of {result.applicable} applicable", "",
+    ]
+
+
+def clinician_markdown(result: ScreeningResult, ruleset: RuleSet, level: str = "###") -> str:
+    """Findings with their reasons and sources, open questions, and the general points."""
+    meta = ruleset.meta
+    out = [f"{level} Findings ({_counts(result, ruleset)})", ""]
+    if result.findings:
+        for f in result.findings:
+            out.extend(_md_finding(f, ruleset, level + "#"))
+    else:
+        out.extend([meta.no_findings_note, ""])
+    out.extend([f"{level} Not assessed ({len(result.not_assessed)})", ""])
+    if result.not_assessed:
+        out.extend([meta.not_assessed_note, ""])
+        out.extend(f"- {ruleset.topic_title(n.topic)}: {n.prompt}" for n in result.not_assessed)
+    else:
+        out.append("Every applicable question was answered.")
+    if result.input_problems:
+        out.extend(["", f"{level} Answers that could not be used", ""])
+        out.extend(f"- {md_escape(p.field)}: {md_escape(p.message)}" for p in result.input_problems)
+    out.extend(["", f"{level} General points for the discussion", ""])
+    out.extend(f"- **{d.heading}:** {d.clinician} ({', '.join(d.sources)})" for d in ruleset.discussion)
+    return "\n".join(out) + "\n"
+
+
+def patient_markdown(result: ScreeningResult, ruleset: RuleSet, level: str = "###") -> str:
+    """Plain language: what was found, what it means, what happens next, and about LDN."""
+    meta = ruleset.meta
+    out = [meta.patient_purpose, "", f"{level} What we found", ""]
+    if result.findings:
+        out.extend(f"- **{meta.severities[f.severity].patient_label}: {f.title}.** {f.patient}"
+                   for f in result.findings)
+    else:
+        out.append(meta.no_findings_note)
+    if result.not_assessed:
+        out.extend(["", f"Some questions are still open ({len(result.not_assessed)}); your clinician will go "
+                        "through them with you."])
+    out.extend(["", f"{level} What happens next", ""])
+    out.extend(f"- {step}" for step in meta.patient_next_steps)
+    out.extend(["", f"{level} About LDN", ""])
+    out.extend(f"- **{d.heading}:** {d.patient}" for d in ruleset.discussion)
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(result: ScreeningResult, ruleset: RuleSet) -> str:
+    """The whole summary as one Markdown file: header, clinician view, patient view, sources."""
+    out = markdown_header(result, ruleset)
+    out.extend(["## Clinician view", "", clinician_markdown(result, ruleset),
+                "## Patient discussion view", "", patient_markdown(result, ruleset), "## Sources", ""])
+    out.extend(f"- `{s.id}`: {s.cite}" for s in _all_sources(result, ruleset))
+    return "\n".join(out) + "\n"
+
+
+def _all_sources(result: ScreeningResult, ruleset: RuleSet) -> list[SourceRef]:
+    ids: dict[str, None] = {}
+    for f in result.findings:
+        ids.update((s.id, None) for s in f.sources)
+    for d in ruleset.discussion:
+        ids.update((sid, None) for sid in d.sources)
+    return [source_ref(ruleset, sid) for sid in ids]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def render_html(result: ScreeningResult, ruleset: RuleSet) -> str:
+    """One printable, self-contained HTML page (inline CSS, no scripts, no external requests)."""
+    return _environment().get_template("summary.html.j2").render(
+        result=result, meta=ruleset.meta, discussion=ruleset.discussion, topic_title=ruleset.topic_title,
+        counts=_counts(result, ruleset), sources=_all_sources(result, ruleset),
+    )

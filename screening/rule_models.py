@@ -1,0 +1,252 @@
+"""The shapes of the rule files, as pydantic models: the one description of what a rule file may say.
+
+Single-file checks live here (types, enums, required fields, unknown fields). Checks that need the
+whole rule set (unknown question ids, duplicate ids across files, show-when cycles) live in
+`crosschecks.py`. The JSON Schema in rules/schema/ is exported from these models.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from .conditions import Condition, QuestionId, _Strict
+
+Severity = Literal["critical", "warning", "info"]
+"""HL7 CDS Hooks card indicators; see the severity policy in the README."""
+
+SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
+
+Status = Literal["draft", "active", "retired"]
+"""Only `active` rules are evaluated; `retired` keeps history readable instead of deleting a rule."""
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", description="kebab-case, stable forever")]
+SourceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Option(_Strict):
+    value: Id
+    label: Text
+    help: str | None = None
+
+
+class Question(_Strict):
+    """One checklist question. Its answers are what conditions test."""
+
+    id: QuestionId
+    prompt: Text
+    help: str | None = None
+    type: Literal["yes_no", "choice", "date", "number"]
+    options: list[Option] | None = Field(default=None, description="choice only: the allowed answers")
+    options_from: Id | None = Field(default=None, description="choice only: take the options from this table")
+    show_when: Condition | None = Field(default=None, description="ask only when this holds")
+    allow_future: bool = Field(default=False, description="date only: may the date be after the screening date")
+    minimum: float | None = Field(default=None, description="number only")
+    maximum: float | None = Field(default=None, description="number only")
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> Question:
+        has_options = self.options is not None or self.options_from is not None
+        if self.type == "choice" and not has_options:
+            raise ValueError("a choice question needs options or options_from")
+        if self.type != "choice" and has_options:
+            raise ValueError(f"a {self.type} question takes no options (only choice questions do)")
+        if self.options is not None and self.options_from is not None:
+            raise ValueError("give options or options_from, not both")
+        if self.options is not None:
+            values = [o.value for o in self.options]
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"option values must be unique (repeated: {', '.join(repeated)})")
+        return self
+
+
+class DateAfterArgs(_Strict):
+    question: QuestionId
+    days: int
+
+
+class DaysSinceValue(_Strict):
+    days_since: QuestionId = Field(description="whole days from that date answer to the screening date")
+
+
+class DateAfterValue(_Strict):
+    date_after: DateAfterArgs = Field(description="that date answer plus N days, as YYYY-MM-DD")
+
+
+class AnswerLabelValue(_Strict):
+    answer_label: QuestionId = Field(description="the label of the chosen option")
+
+
+def _value_key(value: object) -> str | None:
+    if isinstance(value, dict):
+        keys = list(value)
+        return keys[0] if len(keys) == 1 and keys[0] in ("days_since", "date_after", "answer_label") else None
+    return {DaysSinceValue: "days_since", DateAfterValue: "date_after", AnswerLabelValue: "answer_label"}.get(type(value))
+
+
+ComputedValue = Annotated[
+    Union[
+        Annotated[DaysSinceValue, Tag("days_since")],
+        Annotated[DateAfterValue, Tag("date_after")],
+        Annotated[AnswerLabelValue, Tag("answer_label")],
+    ],
+    Discriminator(
+        _value_key,
+        custom_error_type="value_shape",
+        custom_error_message="a value is a mapping with exactly one key: days_since, date_after or answer_label",
+    ),
+]
+
+
+class Wording(_Strict):
+    """What the clinician and the patient read. `{name}` inserts a value declared under `values`."""
+
+    summary: Text = Field(description="one line, at most 140 characters once filled in")
+    why: Text = Field(description="why it matters")
+    discuss: list[Text] = Field(min_length=1, description="what to discuss with the patient")
+    would_change: Text = Field(description="what answer or date would change this finding")
+    patient: Text = Field(description="plain language for the patient discussion view")
+    sources_disagree: str | None = Field(default=None, description="where sources differ, and which reading decides")
+
+
+class Rule(_Strict):
+    id: RuleId
+    title: Text
+    category: Id
+    severity: Severity
+    status: Status
+    when: Condition
+    values: dict[Id, ComputedValue] = Field(default_factory=dict)
+    wording: Wording
+    sources: list[SourceId] = Field(min_length=1, description="ids from sources.yaml; at least one")
+    last_reviewed: date
+
+
+class TopicInfo(_Strict):
+    id: Id
+    title: Text
+    order: int
+    intro: str | None = None
+
+
+class TopicFile(_Strict):
+    """rules/topics/*.yaml: one topic of the checklist, its questions and its rules."""
+
+    topic: TopicInfo
+    questions: list[Question] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class TableRow(_Strict):
+    value: Id
+    label: Text
+    attributes: dict[Id, str] = Field(default_factory=dict)
+
+
+class TableFile(_Strict):
+    """rules/tables/*.yaml: a reference table, such as the opioid agents and their acting class."""
+
+    id: Id
+    description: Text
+    attributes: dict[Id, list[str]] = Field(description="each attribute and its allowed values")
+    sources: list[SourceId] = Field(min_length=1)
+    rows: list[TableRow] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _rows_fit_attributes(self) -> TableFile:
+        seen: set[str] = set()
+        for row in self.rows:
+            if row.value in seen:
+                raise ValueError(f'row "{row.value}" appears twice')
+            seen.add(row.value)
+            missing = sorted(set(self.attributes) - set(row.attributes))
+            extra = sorted(set(row.attributes) - set(self.attributes))
+            if missing or extra:
+                raise ValueError(f'row "{row.value}": attributes must be exactly {sorted(self.attributes)} '
+                                 f"(missing {missing}, unexpected {extra})")
+            for name, val in row.attributes.items():
+                if val not in self.attributes[name]:
+                    raise ValueError(f'row "{row.value}": attribute "{name}" must be one of '
+                                     f"{', '.join(self.attributes[name])} (got \"{val}\")")
+        return self
+
+
+class Source(_Strict):
+    id: SourceId
+    title: Text
+    kind: Literal["seed", "reference", "web"] = Field(
+        description="seed: a source document in shared/seeds; reference: the project's checked clinical "
+                    "reference; web: a public page")
+    document: str | None = Field(default=None, description="seed and reference: the file name")
+    url: str | None = Field(default=None, pattern=r"^https?://", description="web only")
+
+    @model_validator(mode="after")
+    def _where_to_find_it(self) -> Source:
+        if self.kind in ("seed", "reference") and not self.document:
+            raise ValueError(f"a {self.kind} source needs `document`, the file name")
+        if self.kind == "web" and not self.url:
+            raise ValueError("a web source needs `url`")
+        return self
+
+
+class SourcesFile(_Strict):
+    """rules/sources.yaml: every document a rule may cite."""
+
+    sources: list[Source] = Field(min_length=1)
+
+
+class Category(_Strict):
+    id: Id
+    label: Text
+
+
+class DiscussionPoint(_Strict):
+    id: Id
+    heading: Text
+    clinician: Text
+    patient: Text
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class SeverityWording(_Strict):
+    """How a severity reads: its name for clinicians, its plain words for patients, and its meaning."""
+
+    label: Text
+    patient_label: Text
+    meaning: Text
+
+
+class RulesetFile(_Strict):
+    """rules/ruleset.yaml: the rule set's identity and product-wide wording."""
+
+    name: Text
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    categories: list[Category] = Field(min_length=1)
+    severities: dict[Severity, SeverityWording]
+    forbidden_words: list[Text] = Field(min_length=1, description="decision words no wording may use")
+    purpose: Text = Field(description="the statement that this is a summary for discussion")
+    patient_purpose: Text
+    not_assessed_note: Text = Field(description="why unanswered questions are open items, not reassurance")
+    no_findings_note: Text = Field(description="what an empty findings list does and does not mean")
+    patient_next_steps: list[Text] = Field(min_length=1)
+    discussion: list[DiscussionPoint] = Field(min_length=1, description="general LDN points for every summary")
+
+    @model_validator(mode="after")
+    def _every_severity_worded(self) -> RulesetFile:
+        missing = [s for s in SEVERITY_ORDER if s not in self.severities]
+        if missing:
+            raise ValueError(f"severities must word every severity (missing: {', '.join(missing)})")
+        return self
+
+
+RULE_FILE_KINDS: dict[str, type[BaseModel]] = {
+    "ruleset": RulesetFile,
+    "sources": SourcesFile,
+    "tables": TableFile,
+    "topics": TopicFile,
+}

@@ -1,0 +1,121 @@
+"""The loaded rule set: validated, indexed and compiled once, then only read.
+
+Everything here is derived from the rule files at load time so that a screening does no parsing,
+no validation and no searching: it only runs the compiled closures in a fixed order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .conditions import Evaluator, compile_condition, questions_in
+from .rule_models import (Category, DiscussionPoint, Question, Rule, RulesetFile, Source, TableFile, TopicInfo)
+from .crosschecks import YES_NO
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    topic: str
+    condition: Evaluator
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledQuestion:
+    question: Question
+    topic: str
+    show_when: Evaluator | None
+    options: Mapping[str, str] = field(default_factory=dict)  # value -> label; empty for date and number
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    meta: RulesetFile
+    sha256: str
+    topics: tuple[TopicInfo, ...]
+    questions: tuple[CompiledQuestion, ...]          # checklist order: topic order, then file order
+    visibility_order: tuple[CompiledQuestion, ...]   # show_when dependencies before dependants
+    rules: tuple[CompiledRule, ...]                  # active rules only
+    all_rules: tuple[Rule, ...]                      # every rule, whatever its status
+    sources: Mapping[str, Source]
+    tables: Mapping[str, TableFile]
+    categories: Mapping[str, Category]
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    @property
+    def discussion(self) -> tuple[DiscussionPoint, ...]:
+        return tuple(self.meta.discussion)
+
+    def question(self, qid: str) -> CompiledQuestion:
+        return self._by_id[qid]
+
+    @property
+    def _by_id(self) -> Mapping[str, CompiledQuestion]:
+        cached = self.__dict__.get("_by_id_cache")
+        if cached is None:
+            cached = MappingProxyType({cq.question.id: cq for cq in self.questions})
+            object.__setattr__(self, "_by_id_cache", cached)
+        return cached
+
+    def topic_title(self, topic_id: str) -> str:
+        return next(t.title for t in self.topics if t.id == topic_id)
+
+
+def _options_of(q: Question, tables: Mapping[str, TableFile]) -> dict[str, str]:
+    if q.type == "yes_no":
+        return {v: v.capitalize() for v in YES_NO}
+    if q.options is not None:
+        return {o.value: o.label for o in q.options}
+    if q.options_from is not None:
+        return {r.value: r.label for r in tables[q.options_from].rows}
+    return {}
+
+
+def _dependency_order(questions: list[CompiledQuestion]) -> list[CompiledQuestion]:
+    """Topological order over show_when references (the checker has already ruled out cycles)."""
+    by_id = {cq.question.id: cq for cq in questions}
+    done: dict[str, CompiledQuestion] = {}
+
+    def visit(cq: CompiledQuestion) -> None:
+        if cq.question.id in done:
+            return
+        if cq.question.show_when is not None:
+            for dep in questions_in(cq.question.show_when):
+                visit(by_id[dep])
+        done[cq.question.id] = cq
+
+    for cq in questions:
+        visit(cq)
+    return list(done.values())
+
+
+def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables: list[TableFile],
+                  topics: list[tuple[TopicInfo, list[Question], list[Rule]]]) -> RuleSet:
+    """Index and compile checked rule files; call only after the checker found no problem."""
+    table_map = {t.id: t for t in tables}
+    lookup_rows = {t.id: {r.value: dict(r.attributes) for r in t.rows} for t in tables}
+    ordered = sorted(topics, key=lambda t: (t[0].order, t[0].id))
+    questions: list[CompiledQuestion] = []
+    rules: list[CompiledRule] = []
+    all_rules: list[Rule] = []
+    for info, qs, rs in ordered:
+        for q in qs:
+            show = compile_condition(q.show_when, lookup_rows) if q.show_when is not None else None
+            questions.append(CompiledQuestion(q, info.id, show, MappingProxyType(_options_of(q, table_map))))
+        for r in rs:
+            all_rules.append(r)
+            if r.status == "active":
+                rules.append(CompiledRule(r, info.id, compile_condition(r.when, lookup_rows),
+                                          tuple(questions_in(r.when))))
+    return RuleSet(
+        meta=meta, sha256=sha256, topics=tuple(t[0] for t in ordered), questions=tuple(questions),
+        visibility_order=tuple(_dependency_order(questions)), rules=tuple(rules), all_rules=tuple(all_rules),
+        sources=MappingProxyType({s.id: s for s in sources}), tables=MappingProxyType(table_map),
+        categories=MappingProxyType({c.id: c for c in meta.categories}),
+    )

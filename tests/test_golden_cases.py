@@ -1,0 +1,39 @@
+"""Golden cases: every case file in cases/ gives exactly the findings it declares.
+
+The cases run through `screen_case`, the same path the app and the CLI use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screening.case_file import load_case
+from screening.engine import screen_case
+from screening.ruleset import RuleSet
+
+CASES = sorted((Path(__file__).resolve().parent.parent / "cases").glob("*.yaml"))
+
+
+def test_there_are_at_least_fifteen_golden_cases() -> None:
+    assert len([c for c in CASES if load_case(c).expected is not None]) >= 15
+
+
+@pytest.mark.parametrize("path", CASES, ids=[c.stem for c in CASES])
+def test_case_gives_exactly_its_expected_findings(path: Path, ruleset: RuleSet) -> None:
+    case = load_case(path)
+    assert case.expected is not None, f"{path.name}: a case in cases/ declares its expected findings"
+    result = screen_case(ruleset, case)
+    assert result.input_problems == [], f"{path.name}: {result.input_problems}"
+    got = sorted((f.rule_id, f.severity) for f in result.findings)
+    want = sorted((e.rule_id, e.severity) for e in case.expected.findings)
+    assert got == want, f"{path.name}: findings differ"
+    if case.expected.not_assessed is not None:
+        assert sorted(n.question_id for n in result.not_assessed) == sorted(case.expected.not_assessed)
+
+
+def test_every_active_rule_fires_in_some_golden_case(ruleset: RuleSet) -> None:
+    fired = {f.rule_id for c in CASES for f in screen_case(ruleset, load_case(c)).findings}
+    never = sorted(cr.rule.id for cr in ruleset.rules if cr.rule.id not in fired)
+    assert never == [], f"rules with no golden case that fires them: {never}"
