@@ -175,7 +175,7 @@ def main() -> None:
     except RuleSetError as exc:
         st.title("LDN safety screening")
         st.error("The rule files are invalid, so no screening is possible. Nothing below would be complete "
-                 "or safe to rely on; fix the rule files and reload.", icon="🛑")
+                 "or safe to rely on; fix the rule files and reload.", icon=":material/dangerous:")
         st.code(exc.report(), language=None)
         st.stop()
     st.session_state.setdefault("screening_date", default_screening_date())

@@ -1,0 +1,89 @@
+"""Safety invariants that must hold whatever the answers (hypothesis generates the answers)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from screening.engine import applicable_answers, screen_raw
+from screening.loader import load_ruleset
+from screening.report import render_html, render_markdown, result_to_json
+from tests.helpers import SCREENING_DATE
+
+RULESET = load_ruleset()
+FORBIDDEN = re.compile(r"\b(" + "|".join(re.escape(w) for w in RULESET.meta.forbidden_words) + r")\b", re.I)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _value_strategy(cq: Any) -> st.SearchStrategy[Any]:
+    q = cq.question
+    if q.type in ("yes_no", "choice"):
+        return st.sampled_from(list(cq.options))
+    if q.type == "date":
+        return st.integers(min_value=0, max_value=400).map(lambda d: SCREENING_DATE - timedelta(days=d))
+    return st.floats(min_value=q.minimum or 0, max_value=q.maximum or 1000, allow_nan=False)
+
+
+def answers_strategy() -> st.SearchStrategy[dict[str, Any]]:
+    """Any subset of questions, each with any valid value (hidden questions included)."""
+    return st.fixed_dictionaries({}, optional={cq.question.id: _value_strategy(cq) for cq in RULESET.questions})
+
+
+@SETTINGS
+@given(answers_strategy())
+def test_current_opioid_use_always_gives_the_critical_opioid_finding(answers: dict[str, Any]) -> None:
+    result = screen_raw(RULESET, answers | {"opioid_current": "yes"}, SCREENING_DATE)
+    assert ("opioid-current-use", "critical") in {(f.rule_id, f.severity) for f in result.findings}
+
+
+@SETTINGS
+@given(answers_strategy())
+def test_every_unanswered_applicable_question_is_not_assessed(answers: dict[str, Any]) -> None:
+    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    visible, effective = applicable_answers(RULESET, answers, SCREENING_DATE)
+    assert {n.question_id for n in result.not_assessed} == set(visible) - set(effective)
+    assert result.answered + len(result.not_assessed) == result.applicable
+
+
+@SETTINGS
+@given(answers_strategy())
+def test_no_output_ever_contains_decision_words(answers: dict[str, Any]) -> None:
+    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    for text in (json.dumps(result_to_json(result)), render_markdown(result, RULESET), render_html(result, RULESET)):
+        hit = FORBIDDEN.search(text)
+        assert hit is None, f"decision word {hit.group(0)!r} in output"
+
+
+@SETTINGS
+@given(answers_strategy(), st.randoms())
+def test_screening_is_deterministic_and_ignores_answer_order(answers: dict[str, Any], rnd: Any) -> None:
+    shuffled = list(answers.items())
+    rnd.shuffle(shuffled)
+    first = screen_raw(RULESET, answers, SCREENING_DATE)
+    again = screen_raw(RULESET, dict(shuffled), SCREENING_DATE)
+    assert result_to_json(first) == result_to_json(again)
+    assert render_html(first, RULESET) == render_html(again, RULESET)
+
+
+@SETTINGS
+@given(answers_strategy(), st.integers(min_value=0, max_value=13))
+def test_any_opioid_within_14_days_never_passes_silently(answers: dict[str, Any], days: int) -> None:
+    """Recent use with whatever agent and formulation always gives a critical or warning opioid finding."""
+    answers = answers | {"opioid_current": "no", "opioid_past_30_days": "yes",
+                         "opioid_last_dose": SCREENING_DATE - timedelta(days=days)}
+    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    assert any(f.category == "opioid" and f.severity in ("critical", "warning") for f in result.findings)
+
+
+@SETTINGS
+@given(answers_strategy())
+def test_findings_only_read_questions_that_apply(answers: dict[str, Any]) -> None:
+    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    visible, _ = applicable_answers(RULESET, answers, SCREENING_DATE)
+    for f in result.findings:
+        assert {t.question_id for t in f.triggered_by} <= set(visible)
