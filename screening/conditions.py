@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A question id.")]
-Scalar = Union[str, int, float]
+Scalar = Union[bool, str, int, float]  # bool first, so `true` is reported as such, not as 1
 Truth = bool | None
 Answers = Mapping[str, Any]
 Evaluator = Callable[[Answers, date], Truth]
@@ -57,9 +57,14 @@ class DaysSinceArgs(_Strict):
     gte: int | None = None
 
     @model_validator(mode="after")
-    def _needs_a_bound(self) -> DaysSinceArgs:
+    def _needs_a_possible_bound(self) -> DaysSinceArgs:
         if all(b is None for b in (self.lt, self.lte, self.gt, self.gte)):
             raise ValueError("days_since needs at least one bound: lt, lte, gt or gte")
+        lowest = max(b for b in (self.gte, None if self.gt is None else self.gt + 1, -10**9) if b is not None)
+        highest = min(b for b in (self.lte, None if self.lt is None else self.lt - 1, 10**9) if b is not None)
+        if lowest > highest:
+            raise ValueError(f"days_since bounds can never all hold (no whole number of days from {lowest} to "
+                             f"{highest})")
         return self
 
 

@@ -31,12 +31,13 @@ class Located:
 
 
 def _duplicates(items: Iterable[tuple[str, str, str]]) -> Iterator[Problem]:
-    """items: (id, file, what); yields a problem for every id seen before."""
+    """items: (id, file, what); a problem for every repeat, naming both files (either may be the new one)."""
     first: dict[str, str] = {}
     for ident, file, what in items:
         if ident in first:
-            yield Problem(file, f'{what} "{ident}" is defined twice (first in {first[ident]}); ids must be unique '
-                                f"across all rule files")
+            where = f"again in {file}" if first[ident] == file else f"in both {first[ident]} and {file}"
+            yield Problem(file, f'{what} "{ident}" is defined twice ({where}); ids must be unique across all rule '
+                                f"files")
         else:
             first[ident] = file
 
@@ -71,12 +72,14 @@ class RuleSetChecker:
                 self.question_file.setdefault(q.id, loc.file)
         self.source_ids = {s.id for s in self.sources.sources}
         self.category_ids = {c.id for c in self.meta.categories}
-        self.forbidden = re.compile(
-            r"\b(" + "|".join(re.escape(w) for w in self.meta.forbidden_words) + r")\b", re.IGNORECASE)
+        self.forbidden = forbidden_pattern(self.meta.forbidden_words)
 
     def run(self) -> list[Problem]:
-        return [*self.check_unique_ids(), *self.check_sources_exist(), *self.check_questions(),
-                *self.check_rules(), *self.check_show_when_cycles(), *self.check_forbidden_words()]
+        duplicates = list(self.check_unique_ids())
+        if duplicates:  # with two definitions of one id, every later check would read the wrong one
+            return duplicates
+        return [*self.check_sources_exist(), *self.check_questions(), *self.check_rules(),
+                *self.check_show_when_cycles(), *self.check_forbidden_words()]
 
     # -- ids --------------------------------------------------------------------------------------
     def check_unique_ids(self) -> Iterator[Problem]:
@@ -85,12 +88,17 @@ class RuleSetChecker:
         yield from _duplicates((d.id, self.meta_file, "discussion point") for d in self.meta.discussion)
         yield from _duplicates((t.model.id, t.file, "table") for t in self.tables_located)  # type: ignore[attr-defined]
         yield from _duplicates((t.model.topic.id, t.file, "topic") for t in self.topics_located)  # type: ignore[attr-defined]
+        yield from _duplicates((str(t.model.topic.order), t.file, "topic order")  # type: ignore[attr-defined]
+                               for t in self.topics_located)
         yield from _duplicates((q.id, t.file, "question") for t in self.topics_located
                                for q in t.model.questions)  # type: ignore[attr-defined]
         yield from _duplicates((r.id, t.file, "rule") for t in self.topics_located
                                for r in t.model.rules)  # type: ignore[attr-defined]
 
     def _unknown_sources(self, file: str, where: str, ids: list[str]) -> Iterator[Problem]:
+        repeated = sorted({sid for sid in ids if ids.count(sid) > 1})
+        if repeated:
+            yield Problem(file, f'field "sources": cites {", ".join(repeated)} more than once', where)
         for sid in ids:
             if sid not in self.source_ids:
                 yield Problem(file, f'field "sources": unknown source "{sid}" (add it to sources.yaml or fix the id)',
@@ -137,7 +145,10 @@ class RuleSetChecker:
                     yield Problem(file, f'field "{field}": question "{q.id}" is a number (got "{bad[0]}")', where)
             elif allowed is not None:
                 for v in values:
-                    if v not in allowed:
+                    if isinstance(v, bool):
+                        yield Problem(file, f'field "{field}": question "{q.id}" takes an option value, not '
+                                            f'{str(v).lower()} (write "yes" or "no" in quotes)', where)
+                    elif v not in allowed:
                         yield Problem(file, f'field "{field}": question "{q.id}" has no option "{v}" '
                                             f"(expected one of: {', '.join(allowed)})", where)
         elif isinstance(node, Compare) and q.type != "number":
@@ -263,10 +274,20 @@ class RuleSetChecker:
         for d in m.discussion:
             for field in ("heading", "clinician", "patient"):
                 yield self.meta_file, f'discussion point "{d.id}"', field, getattr(d, field)
+        for c in m.categories:
+            yield self.meta_file, f'category "{c.id}"', "label", c.label
+        for t in self.tables_located:
+            for row in t.model.rows:  # type: ignore[attr-defined]
+                yield t.file, f'row "{row.value}"', "label", row.label
         for loc in self.topics_located:
+            info = loc.model.topic  # type: ignore[attr-defined]
+            yield loc.file, "topic", "title", info.title
+            yield loc.file, "topic", "intro", info.intro or ""
             for q in loc.model.questions:  # type: ignore[attr-defined]
                 yield loc.file, f'question "{q.id}"', "prompt", q.prompt
                 yield loc.file, f'question "{q.id}"', "help", q.help or ""
+                for o in q.options or []:
+                    yield loc.file, f'question "{q.id}"', f"options.{o.value}", f"{o.label} {o.help or ''}"
             for r in loc.model.rules:  # type: ignore[attr-defined]
                 w = r.wording
                 for field in ("summary", "why", "would_change", "patient", "sources_disagree"):
@@ -281,6 +302,12 @@ class RuleSetChecker:
             if hit:
                 yield Problem(file, f'field "{field}": uses the decision word "{hit.group(0)}"; this tool summarises '
                                     f"findings for discussion and must not word them as a decision", where)
+
+
+def forbidden_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """Match any decision word, whatever the case, and with spaces or hyphens between its parts."""
+    parts = [r"[\s\-]+".join(re.escape(piece) for piece in w.split()) for w in words]
+    return re.compile(r"\b(" + "|".join(parts) + r")\b", re.IGNORECASE)
 
 
 def _worst_case_length(template: str, widest: object) -> int:

@@ -25,9 +25,13 @@ from .yaml_io import YamlError, load_yaml
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
+SCHEMA_FOLDER = "schema"   # generated JSON Schemas for editors: not rule files, not hashed
+
+
 def rule_files(rules_dir: Path) -> list[Path]:
-    """Every YAML file of the rule set, in a stable order (also the order hashed)."""
-    return sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    """Every file of the rule set, in a stable order (also the order hashed); schema/ is left out."""
+    return sorted(p for p in rules_dir.rglob("*")
+                  if p.is_file() and p.relative_to(rules_dir).parts[0] != SCHEMA_FOLDER)
 
 
 def ruleset_sha256(rules_dir: Path, files: list[Path]) -> str:
@@ -40,6 +44,8 @@ def ruleset_sha256(rules_dir: Path, files: list[Path]) -> str:
 
 
 def _kind_of(rel: Path) -> type[BaseModel] | None:
+    if rel.suffix != ".yaml":
+        return None
     if rel.as_posix() == "ruleset.yaml":
         return RulesetFile
     if rel.as_posix() == "sources.yaml":
@@ -68,20 +74,49 @@ def _where(data: Any, loc: tuple[Any, ...]) -> tuple[str, str]:
     return "", ".".join(str(p) for p in loc)
 
 
+PATTERN_HINTS = {
+    r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$": "must be kebab-case: lower-case words joined by hyphens, e.g. opioid-current-use",
+    r"^[a-z][a-z0-9_]*$": "must be snake_case: lower-case letters, digits and underscores, starting with a letter",
+    r"^[a-z0-9][a-z0-9-]*$": "must be lower-case letters, digits and hyphens",
+    r"^\d+\.\d+\.\d+$": "must be a version MAJOR.MINOR.PATCH in quotes, e.g. \"1.2.0\"",
+    r"^https?://": "must be a web address starting with http:// or https://",
+    r"\S": "must not be blank",
+}
+
+
 def _describe(err: dict[str, Any]) -> str:
-    if err["type"] == "extra_forbidden":
-        return "unknown field (not part of the rule-file schema; check the spelling)"
-    if err["type"] == "missing":
-        return "required field is missing"
-    shown = err.get("input")
+    kind, shown = err["type"], err.get("input")
     got = f" (got {shown!r})" if not isinstance(shown, (dict, list)) else ""
+    if kind == "extra_forbidden":
+        return "unknown field (not part of the rule-file schema; check the spelling)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "too_short":
+        return f"must not be empty (at least {err.get('ctx', {}).get('min_length', 1)} item)"
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        return PATTERN_HINTS.get(pattern, err["msg"]) + got
+    if kind in ("condition_shape", "value_shape"):
+        keys = ", ".join(map(str, shown)) if isinstance(shown, dict) else type(shown).__name__
+        return f"{err['msg']} (found: {keys or 'no keys'})"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
     return f"{err['msg']}{got}"
+
+
+def _collapse(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the union tag pydantic repeats before a field of the same name (when.in.in.values)."""
+    out: list[Any] = []
+    for part in loc:
+        if not (out and out[-1] == part and isinstance(part, str)):
+            out.append(part)
+    return tuple(out)
 
 
 def validation_problems(file: str, data: Any, exc: ValidationError) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        where, field = _where(data, tuple(err["loc"]))
+        where, field = _where(data, _collapse(tuple(err["loc"])))
         message = f'field "{field}": {_describe(err)}' if field else _describe(err)
         problems.append(Problem(file, message, where))
     return problems
@@ -92,16 +127,19 @@ def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Proble
     name = f"{rules_dir.name}/{rel.as_posix()}"
     model_type = _kind_of(rel)
     if model_type is None:
-        return None, [Problem(name, "unexpected rule file: rule files go in ruleset.yaml, sources.yaml, "
-                                    "tables/*.yaml or topics/*.yaml")]
+        return None, [Problem(name, "unexpected file in the rules folder: rule files are ruleset.yaml, "
+                                    "sources.yaml, tables/*.yaml and topics/*.yaml (lower-case .yaml); "
+                                    "move or remove it")]
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         return None, [Problem(name, "not UTF-8 text")]
     except YamlError as exc:
         return None, [Problem(name, str(exc))]
+    if data is None:
+        return None, [Problem(name, "the file is empty")]
     if not isinstance(data, dict):
-        return None, [Problem(name, f"must be a YAML mapping at the top level (got {type(data).__name__})")]
+        return None, [Problem(name, f"must be a YAML mapping at the top level (got a {type(data).__name__})")]
     try:
         return Located(name, model_type.model_validate(data)), []
     except ValidationError as exc:

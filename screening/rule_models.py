@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
 
 from .conditions import Condition, QuestionId, _Strict
 
@@ -25,7 +25,7 @@ Status = Literal["draft", "active", "retired"]
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", description="kebab-case, stable forever")]
 SourceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 
 
 class Option(_Strict):
@@ -50,6 +50,12 @@ class Question(_Strict):
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> Question:
+        if self.type != "number" and (self.minimum is not None or self.maximum is not None):
+            raise ValueError(f"minimum and maximum apply to number questions only (this one is {self.type})")
+        if self.type != "date" and self.allow_future:
+            raise ValueError(f"allow_future applies to date questions only (this one is {self.type})")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum ({self.minimum}) is above maximum ({self.maximum})")
         has_options = self.options is not None or self.options_from is not None
         if self.type == "choice" and not has_options:
             raise ValueError("a choice question needs options or options_from")
@@ -140,6 +146,12 @@ class TopicFile(_Strict):
     topic: TopicInfo
     questions: list[Question] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TopicFile:
+        if not self.questions and not self.rules:
+            raise ValueError("a topic file needs at least one question or rule")
+        return self
 
 
 class TableRow(_Strict):

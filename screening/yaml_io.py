@@ -47,10 +47,21 @@ def load_yaml(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlError(f"not valid YAML: {where}{problem}") from None
+        raise YamlError(_explain(exc)) from None
+
+
+def _explain(exc: yaml.YAMLError) -> str:
+    """PyYAML's problem with both of its places: where the construct began and where it broke."""
+    def at(mark: Any) -> str:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+    problem = getattr(exc, "problem", None) or str(exc)
+    if "could not determine a constructor for the tag" in problem:
+        problem = "tags such as !!python/... are not allowed (rule and case files hold data only)"
+    mark, context, context_mark = (getattr(exc, n, None) for n in ("problem_mark", "context", "context_mark"))
+    text = f"not valid YAML: {at(mark) + ': ' if mark is not None else ''}{problem}"
+    if context and context_mark is not None:
+        text += f" ({context} that starts at {at(context_mark)})"
+    return text
 
 
 def dump_yaml(data: Any) -> str:
