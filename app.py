@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from screening.app_state import (case_widget_values, clear_answers, default_scre
 from screening.case_file import case_to_yaml, parse_case
 from screening.engine import applicable_answers, screen
 from screening.errors import InputError, RuleSetError
-from screening.loader import load_ruleset
+from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.report import clinician_markdown, markdown_header, patient_markdown, render_html, render_markdown
 from screening.result_models import Finding, ScreeningResult
 from screening.ruleset import CompiledQuestion, RuleSet
@@ -24,9 +25,9 @@ DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
 
 
 @st.cache_resource(show_spinner=False)
-def cached_ruleset() -> RuleSet:
-    """Parsed, validated and compiled once per process; frozen, so sessions can share it."""
-    return load_ruleset()
+def cached_ruleset(rules_dir: str) -> RuleSet:
+    """Parsed, validated and compiled once per process and folder; frozen, so sessions can share it."""
+    return load_ruleset(rules_dir)
 
 
 def safe_md(text: str) -> str:
@@ -171,7 +172,7 @@ def sidebar(ruleset: RuleSet) -> None:
 def main() -> None:
     st.set_page_config(page_title="LDN safety screening", page_icon=":material/medication:", layout="wide")
     try:
-        ruleset = cached_ruleset()
+        ruleset = cached_ruleset(os.environ.get("LDN_RULES_DIR", str(DEFAULT_RULES_DIR)))
     except RuleSetError as exc:
         st.title("LDN safety screening")
         st.error("The rule files are invalid, so no screening is possible. Nothing below would be complete "

@@ -1,0 +1,83 @@
+"""Real browser: Debian's Chromium, driven by Playwright, against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh dev` (installs Debian's chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, app_url: str, tmp_path: Path) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    pg = context.new_page()
+    pg.goto(app_url)
+    wait_idle(pg)
+    yield pg
+    pg.screenshot(path=str(tmp_path / "final.png"), full_page=True)
+    assert pg.locator('[data-testid="stException"]').count() == 0, "a Streamlit exception box is on the page"
+    context.close()
+
+
+def choose(page: Page, question: str, option: str) -> None:
+    page.get_by_role("radiogroup", name=question).get_by_text(option, exact=True).click()
+    wait_idle(page)
+
+
+def fill_date(page: Page, label: str, iso: str) -> None:
+    """Type a date into Streamlit's segmented date field (year, month, day spin buttons)."""
+    year, month, day = iso.split("-")
+    for part, value in (("year", year), ("month", month), ("day", day)):
+        page.get_by_role("spinbutton", name=f"{part}, {label}").type(value)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="LDN safety screening").click()     # leaving the field commits it
+    wait_idle(page)
+
+
+def test_clinician_answers_the_opioid_questions_and_sees_the_critical_finding(page: Page) -> None:
+    expect(page.get_by_text("LDN safety screening").first).to_be_visible()
+    choose(page, "Is the patient taking any opioid now, prescribed or not?", "Yes")
+    alert = page.get_by_role("alert").filter(has_text="CRITICAL: Current opioid use")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("precipitate acute opioid withdrawal")
+    expect(page.get_by_text("1 of 19 applicable questions answered")).to_be_visible()
+
+
+def test_recent_short_acting_opioid_shows_days_and_threshold_date(page: Page) -> None:
+    choose(page, "Is the patient taking any opioid now, prescribed or not?", "No")
+    choose(page, "Has the patient taken any opioid in the past 30 days", "Yes")
+    fill_date(page, "Screening date", "2026-11-23")
+    fill_date(page, "Date of the last opioid dose", "2026-11-20")
+    # agent and formulation left unanswered: treated as long-acting, never as no concern
+    expect(page.get_by_role("alert").filter(has_text="Long-acting or unknown opioid 3 days ago")).to_be_visible()
+    expect(page.get_by_text("INFO: Opioid agent or formulation not known")).to_be_visible()
+
+
+def test_loading_a_case_file_fills_the_checklist(page: Page) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(ROOT / "cases" / "tramadol-stopped-9-days.yaml"))
+    wait_idle(page)
+    expect(page.get_by_text("Loaded tramadol-stopped-9-days.yaml")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Short-acting opioid 9 days ago")).to_be_visible()

@@ -1,0 +1,175 @@
+"""The app's logic through Streamlit's AppTest: answer questions, read findings and the summary."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from screening.app_state import case_widget_values
+from screening.case_file import parse_case
+from screening.loader import DEFAULT_RULES_DIR
+from screening.ruleset import RuleSet
+from tests.helpers import SCREENING_DATE
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["screening_date"] = SCREENING_DATE
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything a user can read on the page, as one string."""
+    parts = [e.value for kind in ("markdown", "error", "warning", "info", "success", "caption", "header",
+                                  "subheader", "title") for e in getattr(at, kind)]
+    parts += [e.label for e in at.radio] + [e.label for e in at.selectbox] + [e.label for e in at.date_input]
+    parts += [e.label for e in at.expander] + [str(p.proto.text) for p in at.get("progress")]
+    return "\n".join(str(p) for p in parts)
+
+
+def answer(at: AppTest, qid: str, value: object) -> AppTest:
+    key = f"q_{qid}"
+    for kind in ("radio", "selectbox", "date_input"):
+        found = [w for w in getattr(at, kind) if w.key == key]
+        if found:
+            found[0].set_value(value)
+            return at.run()
+    raise AssertionError(f"question {qid} is not on the page")
+
+
+def shown(at: AppTest, qid: str) -> bool:
+    key = f"q_{qid}"
+    return any(w.key == key for kind in ("radio", "selectbox", "date_input") for w in getattr(at, kind))
+
+
+def test_app_opens_with_the_checklist_grouped_by_topic_and_no_findings() -> None:
+    at = start()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Opioids", "Organ transplant", "Liver", "Thyroid", "Other label checks"]
+    assert "0 of " in texts(at) and "applicable questions answered" in texts(at)
+    assert "not a decision" in texts(at)
+
+
+def test_current_opioid_use_shows_the_critical_finding_with_its_explanation() -> None:
+    at = answer(start(), "opioid_current", "yes")
+    assert not at.exception
+    critical = [e.value for e in at.error]
+    assert any("CRITICAL: Current opioid use" in v and "precipitate acute opioid withdrawal" in v for v in critical)
+    page = texts(at)
+    assert "Why it matters" in page and "What would change this" in page and "seed file 001_" in page
+
+
+def test_skip_logic_shows_agent_and_date_only_after_recent_use() -> None:
+    at = start()
+    assert not shown(at, "opioid_agent") and not shown(at, "opioid_last_dose")
+    at = answer(at, "opioid_current", "no")
+    assert not shown(at, "opioid_agent")
+    at = answer(at, "opioid_past_30_days", "yes")
+    assert shown(at, "opioid_agent") and shown(at, "opioid_formulation") and shown(at, "opioid_last_dose")
+    assert not shown(at, "transplant_immunosuppressants")
+    at = answer(at, "transplant_recipient", "yes")
+    assert shown(at, "transplant_immunosuppressants")
+
+
+def test_progress_counts_answered_of_applicable() -> None:
+    at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
+    progress = texts(at)
+    assert "2 of 21 applicable questions answered" in progress
+
+
+def test_interval_finding_updates_with_the_last_dose_date() -> None:
+    at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
+    at = answer(answer(at, "opioid_agent", "tramadol"), "opioid_formulation", "immediate_release")
+    at = answer(at, "opioid_last_dose", date(2026, 11, 20))
+    assert any("Short-acting opioid 3 days ago" in e.value for e in at.error)
+    at = answer(at, "opioid_last_dose", date(2026, 11, 12))
+    assert any("Short-acting opioid 11 days ago" in w.value for w in at.warning)
+    assert not any("Short-acting" in e.value for e in at.error)
+
+
+def test_future_last_dose_is_flagged_at_the_field_and_nothing_else_is_lost() -> None:
+    at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
+    at = answer(at, "thyroid_hormone", "yes")
+    at = answer(at, "opioid_last_dose", date(2026, 12, 25))
+    assert not at.exception
+    assert any("after the screening date" in e.value for e in at.error)
+    assert at.date_input(key="q_opioid_last_dose").value == date(2026, 12, 25)   # what was typed stays
+    assert at.radio(key="q_thyroid_hormone").value == "yes"
+    assert any("Hashimoto's or thyroid hormone" in w.value for w in at.warning)
+
+
+def test_hidden_answers_come_back_when_the_question_shows_again() -> None:
+    at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
+    at = answer(at, "opioid_last_dose", date(2026, 11, 10))
+    at = answer(at, "opioid_current", "yes")
+    assert not shown(at, "opioid_last_dose")
+    at = answer(at, "opioid_current", "no")
+    assert at.date_input(key="q_opioid_last_dose").value == date(2026, 11, 10)
+
+
+def test_unanswered_questions_are_listed_as_not_assessed() -> None:
+    at = answer(start(), "opioid_current", "no")
+    page = texts(at)
+    assert "Not assessed: 17 question(s)" in page      # 18 apply; 1 answered
+    assert "never a sign of no concern" in page
+
+
+def test_summary_tabs_hold_clinician_and_patient_views() -> None:
+    at = answer(start(), "liver_acute", "yes")
+    assert [t.label for t in at.tabs] == ["Clinician view", "Patient discussion view"]
+    clinician, patient = (("\n".join(m.value for m in t.markdown)) for t in at.tabs)
+    assert "[CRITICAL] Acute hepatitis or liver failure" in clinician and "General points" in clinician
+    assert "Must be resolved first: Acute hepatitis or liver failure." in patient
+    assert "What happens next" in patient and "About LDN" in patient
+
+
+def test_new_screening_clears_every_answer() -> None:
+    at = answer(answer(start(), "opioid_current", "yes"), "liver_chronic", "yes")
+    at.button[0].click().run()
+    assert at.radio(key="q_opioid_current").value is None
+    assert at.radio(key="q_liver_chronic").value is None
+    assert not at.error
+
+
+def test_no_decision_words_anywhere_on_the_page(ruleset: RuleSet) -> None:
+    from screening.crosschecks import forbidden_pattern
+    at = start()
+    for qid in ("opioid_current", "liver_acute", "thyroid_hormone", "surgery_planned", "naloxone_on_hand"):
+        at = answer(at, qid, "yes")
+    assert forbidden_pattern(ruleset.meta.forbidden_words).search(texts(at)) is None
+
+
+def test_an_invalid_rule_set_stops_the_app_with_the_file_and_problem(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    (rules / "topics" / "03-liver.yaml").write_text("topic: [\n", encoding="utf-8")
+    monkeypatch.setenv("LDN_RULES_DIR", str(rules))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert any("rule files are invalid" in e.value for e in at.error)
+    assert any("rules/topics/03-liver.yaml" in c.value for c in at.code)
+    assert len(at.radio) == 0 and len(at.selectbox) == 0          # no checklist on a partial rule set
+
+
+def test_a_loaded_case_keeps_good_answers_and_names_bad_ones(ruleset: RuleSet) -> None:
+    case = parse_case("screening_date: 2026-11-23\nanswers:\n  opioid_current: no\n  opioid_past_30_days: yes\n"
+                      "  opioid_agent: oxycontinn\n  opioid_last_dose: 2026-12-01\n  liver_chronic: yes\n", "t.yaml")
+    values, problems = case_widget_values(ruleset, case)
+    assert values["opioid_current"] == "no" and values["liver_chronic"] == "yes"
+    assert values["opioid_last_dose"] == date(2026, 12, 1)    # kept; the page flags it as after the screening date
+    assert set(problems) == {"opioid_agent"} and "oxycontinn" in problems["opioid_agent"]
+
+
+def test_the_app_logs_no_answers(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
+    at = answer(at, "opioid_last_dose", date(2026, 11, 17))
+    assert "2026-11-17" not in caplog.text and "opioid_past_30_days" not in caplog.text
