@@ -13,7 +13,7 @@ from typing import Any
 from .answers import answer_label, parse_answers
 from .case_file import CaseFile
 from .errors import FieldProblem
-from .result_models import (Finding, InputProblem, NotAssessed, RulesetInfo, ScreeningResult, SourceRef,
+from .result_models import (Finding, InputProblem, ScreeningResult, SourceRef,
                             Trigger)
 from .rule_models import SEVERITY_ORDER, AnswerLabelValue, DateAfterValue, DaysSinceValue
 from .ruleset import CompiledRule, RuleSet
@@ -55,27 +55,28 @@ def _values(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], scre
 
 
 def _finding(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], screening_date: date) -> Finding:
+    """Fill the rule's wording. Built with model_construct: every field comes from validated rules
+    and typed answers, and a screening must stay cheap enough to run on every click."""
     rule, w = cr.rule, cr.rule.wording
     values = _values(ruleset, cr, answers, screening_date)
 
     def fill(text: str) -> str:
         return text.format_map(values) if values else text
 
-    return Finding(
+    return Finding.model_construct(
         rule_id=rule.id, title=rule.title, category=rule.category, topic=cr.topic, severity=rule.severity,
         summary=fill(w.summary), why=fill(w.why), discuss=[fill(d) for d in w.discuss],
         would_change=fill(w.would_change), patient=fill(w.patient),
         sources_disagree=fill(w.sources_disagree) if w.sources_disagree else None,
-        sources=[source_ref(ruleset, sid) for sid in rule.sources],
-        triggered_by=[Trigger(question_id=q, prompt=ruleset.question(q).question.prompt,
-                              answer=answer_label(ruleset.question(q), answers[q]))
+        sources=list(cr.sources),
+        triggered_by=[Trigger.model_construct(question_id=q, prompt=ruleset.question(q).question.prompt,
+                                              answer=answer_label(ruleset.question(q), answers[q]))
                       for q in cr.reads if q in answers],
     )
 
 
 def source_ref(ruleset: RuleSet, sid: str) -> SourceRef:
-    s = ruleset.sources[sid]
-    return SourceRef(id=s.id, title=s.title, kind=s.kind, url=s.url, document=s.document)
+    return ruleset.source_refs[sid]
 
 
 def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
@@ -86,14 +87,14 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
     fired = [cr for cr in ruleset.rules if cr.condition(effective, screening_date) is True]
     fired.sort(key=lambda cr: (SEVERITY_ORDER[cr.rule.severity], topic_rank[cr.topic]))
     visible_set = set(visible)
-    not_assessed = [NotAssessed(question_id=cq.question.id, topic=cq.topic, prompt=cq.question.prompt)
-                    for cq in ruleset.questions if cq.question.id in visible_set and cq.question.id not in effective]
-    return ScreeningResult(
+    not_assessed = [cq.not_assessed for cq in ruleset.questions
+                    if cq.question.id in visible_set and cq.question.id not in effective]
+    return ScreeningResult.model_construct(
         screening_date=screening_date,
         findings=[_finding(ruleset, cr, effective, screening_date) for cr in fired],
         not_assessed=not_assessed, answered=len(effective), applicable=len(visible),
         input_problems=[InputProblem(field=p.field, message=p.message) for p in input_problems or []],
-        ruleset=RulesetInfo(name=ruleset.meta.name, version=ruleset.version, sha256=ruleset.sha256),
+        ruleset=ruleset.info,
     )
 
 

@@ -51,9 +51,9 @@ def _counts(result: ScreeningResult, ruleset: RuleSet) -> str:
                      for sev in ("critical", "warning", "info"))
 
 
-def _md_finding(f: Finding, ruleset: RuleSet, level: str = "####") -> list[str]:
-    sev = ruleset.meta.severities[f.severity]
-    lines = [f"{level} [{sev.label.upper()}] {f.title}", "", f"**{f.summary}**", ""]
+def finding_detail_markdown(f: Finding) -> str:
+    """What triggered a finding, why it matters, what to discuss, what would change it, its sources."""
+    lines = []
     if f.triggered_by:
         lines.append("- **Triggered by:** " + "; ".join(f"{t.prompt} — {t.answer}" for t in f.triggered_by))
     lines.append(f"- **Why it matters:** {f.why}")
@@ -63,7 +63,12 @@ def _md_finding(f: Finding, ruleset: RuleSet, level: str = "####") -> list[str]:
     lines.extend(f"  - {d}" for d in f.discuss)
     lines.append(f"- **What would change this:** {f.would_change}")
     lines.append("- **Sources:** " + "; ".join(s.cite for s in f.sources))
-    return [*lines, ""]
+    return "\n".join(lines)
+
+
+def _md_finding(f: Finding, ruleset: RuleSet, level: str = "####") -> list[str]:
+    sev = ruleset.meta.severities[f.severity]
+    return [f"{level} [{sev.label.upper()}] {f.title}", "", f"**{f.summary}**", "", finding_detail_markdown(f), ""]
 
 
 def markdown_header(result: ScreeningResult, ruleset: RuleSet) -> list[str]:

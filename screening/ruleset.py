@@ -13,6 +13,7 @@ from typing import Mapping
 from .conditions import Evaluator, compile_condition, questions_in
 from .rule_models import (Category, DiscussionPoint, Question, Rule, RulesetFile, Source, TableFile, TopicInfo)
 from .crosschecks import YES_NO
+from .result_models import NotAssessed, RulesetInfo, SourceRef
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class CompiledRule:
     topic: str
     condition: Evaluator
     reads: tuple[str, ...]
+    sources: tuple[SourceRef, ...]     # built once: every finding of this rule cites the same sources
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class CompiledQuestion:
     topic: str
     show_when: Evaluator | None
     options: Mapping[str, str] = field(default_factory=dict)  # value -> label; empty for date and number
+    not_assessed: NotAssessed | None = None                   # built once: how it is listed when unanswered
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,17 @@ class RuleSet:
     rules: tuple[CompiledRule, ...]                  # active rules only
     all_rules: tuple[Rule, ...]                      # every rule, whatever its status
     sources: Mapping[str, Source]
+    source_refs: Mapping[str, SourceRef]
     tables: Mapping[str, TableFile]
     categories: Mapping[str, Category]
 
     @property
     def version(self) -> str:
         return self.meta.version
+
+    @property
+    def info(self) -> RulesetInfo:
+        return RulesetInfo(name=self.meta.name, version=self.meta.version, sha256=self.sha256)
 
     @property
     def discussion(self) -> tuple[DiscussionPoint, ...]:
@@ -104,18 +112,22 @@ def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables:
     questions: list[CompiledQuestion] = []
     rules: list[CompiledRule] = []
     all_rules: list[Rule] = []
+    source_refs = {s.id: SourceRef(id=s.id, title=s.title, kind=s.kind, url=s.url, document=s.document)
+                   for s in sources}
     for info, qs, rs in ordered:
         for q in qs:
             show = compile_condition(q.show_when, lookup_rows) if q.show_when is not None else None
-            questions.append(CompiledQuestion(q, info.id, show, MappingProxyType(_options_of(q, table_map))))
+            questions.append(CompiledQuestion(q, info.id, show, MappingProxyType(_options_of(q, table_map)),
+                                              NotAssessed(question_id=q.id, topic=info.id, prompt=q.prompt)))
         for r in rs:
             all_rules.append(r)
             if r.status == "active":
                 rules.append(CompiledRule(r, info.id, compile_condition(r.when, lookup_rows),
-                                          tuple(questions_in(r.when))))
+                                          tuple(questions_in(r.when)), tuple(source_refs[sid] for sid in r.sources)))
     return RuleSet(
         meta=meta, sha256=sha256, topics=tuple(t[0] for t in ordered), questions=tuple(questions),
         visibility_order=tuple(_dependency_order(questions)), rules=tuple(rules), all_rules=tuple(all_rules),
-        sources=MappingProxyType({s.id: s for s in sources}), tables=MappingProxyType(table_map),
+        sources=MappingProxyType({s.id: s for s in sources}), source_refs=MappingProxyType(source_refs),
+        tables=MappingProxyType(table_map),
         categories=MappingProxyType({c.id: c for c in meta.categories}),
     )

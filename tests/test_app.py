@@ -62,8 +62,6 @@ def test_current_opioid_use_shows_the_critical_finding_with_its_explanation() ->
     assert not at.exception
     critical = [e.value for e in at.error]
     assert any("CRITICAL: Current opioid use" in v and "precipitate acute opioid withdrawal" in v for v in critical)
-    page = texts(at)
-    assert "Why it matters" in page and "What would change this" in page and "seed file 001_" in page
 
 
 def test_skip_logic_shows_agent_and_date_only_after_recent_use() -> None:
@@ -121,13 +119,28 @@ def test_unanswered_questions_are_listed_as_not_assessed() -> None:
     assert "never a sign of no concern" in page
 
 
+def tab_text(at: AppTest, label: str) -> str:
+    return "\n".join(m.value for m in next(t for t in at.tabs if t.label == label).markdown)
+
+
 def test_summary_tabs_hold_clinician_and_patient_views() -> None:
     at = answer(start(), "liver_acute", "yes")
     assert [t.label for t in at.tabs] == ["Clinician view", "Patient discussion view"]
-    clinician, patient = (("\n".join(m.value for m in t.markdown)) for t in at.tabs)
+    clinician = tab_text(at, "Clinician view")
     assert "[CRITICAL] Acute hepatitis or liver failure" in clinician and "General points" in clinician
+    at.session_state["summary_view"] = "Patient discussion view"
+    patient = tab_text(at.run(), "Patient discussion view")
     assert "Must be resolved first: Acute hepatitis or liver failure." in patient
     assert "What happens next" in patient and "About LDN" in patient
+
+
+def test_finding_detail_opens_with_why_discussion_and_sources() -> None:
+    at = answer(start(), "opioid_current", "yes")
+    at.session_state["detail_opioid-current-use"] = True
+    at.run()
+    detail = next(e for e in at.expander if e.label.endswith("Current opioid use"))
+    text = "\n".join(m.value for m in detail.markdown)
+    assert "Why it matters" in text and "What would change this" in text and "seed file 001_" in text
 
 
 def test_new_screening_clears_every_answer() -> None:

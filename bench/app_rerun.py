@@ -1,0 +1,69 @@
+"""Median time of an app rerun after a click (AppTest), against a floor app with the same widgets.
+
+    .venv/bin/python bench/app_rerun.py [--runs 200]
+
+Scenario: every question shown (recent opioid use, transplant recipient), several findings on the
+page; each timed rerun toggles one answer, as a click would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit import config  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+config.set_option("runner.magicEnabled", False)   # as .streamlit/config.toml sets it for the server
+
+SCENARIO = {"q_opioid_current": "no", "q_opioid_past_30_days": "yes", "q_opioid_agent": "tramadol",
+            "q_opioid_formulation": "immediate_release", "q_opioid_last_dose": date(2026, 11, 18),
+            "q_transplant_recipient": "yes", "q_transplant_immunosuppressants": "yes", "q_liver_chronic": "yes"}
+
+
+def median_rerun_ms(script: Path, runs: int) -> float:
+    at = AppTest.from_file(str(script), default_timeout=60)
+    at.session_state["screening_date"] = date(2026, 11, 23)
+    for key, value in SCENARIO.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    times = []
+    for i in range(runs + 10):
+        at.radio(key="q_thyroid_hormone").set_value("yes" if i % 2 else "no")
+        start = time.perf_counter()
+        at.run()
+        elapsed = time.perf_counter() - start
+        if i >= 10:                       # first runs warm caches and imports
+            times.append(elapsed)
+    assert not at.exception, at.exception
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    # AppTest waits for the script thread by polling; with Python's default 5 ms GIL switch interval
+    # the measurement is quantised to that interval. A finer interval measures the script itself.
+    sys.setswitchinterval(1e-4)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    # interleave the two apps so machine noise hits both alike
+    app_ms, floor_ms = [], []
+    for _ in range(3):
+        app_ms.append(median_rerun_ms(ROOT / "app.py", args.runs // 3))
+        floor_ms.append(median_rerun_ms(ROOT / "bench" / "floor_app.py", args.runs // 3))
+    app, floor = statistics.median(app_ms), statistics.median(floor_ms)
+    print(f"app rerun after a click:   median {app:.2f} ms")
+    print(f"floor app (same widgets):  median {floor:.2f} ms")
+    print(f"ratio app / floor:         {app / floor:.3f}   (target <= 1.10)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The sidebar: screening date, loading a case file, starting again. Callbacks run before the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from screening.app_state import case_widget_values, clear_answers, widget_key
+from screening.case_file import parse_case
+from screening.errors import InputError
+from screening.ruleset import RuleSet
+
+from .common import DATE_RANGE
+
+
+def on_case_upload(ruleset: RuleSet) -> None:
+    upload = st.session_state.get("case_upload")
+    if upload is None:
+        return
+    try:
+        case = parse_case(upload.getvalue().decode("utf-8"), upload.name)
+    except UnicodeDecodeError:
+        st.session_state["case_message"] = ("error", f"{upload.name}: not UTF-8 text; nothing was loaded.")
+        return
+    except InputError as exc:
+        st.session_state["case_message"] = ("error", f"Nothing was loaded; your answers are unchanged.\n\n{exc.report()}")
+        return
+    values, problems = case_widget_values(ruleset, case)
+    clear_answers(st.session_state)
+    for qid, value in values.items():
+        st.session_state[widget_key(qid)] = value
+    st.session_state["screening_date"] = case.screening_date
+    st.session_state["load_problems"] = problems
+    note = f"Loaded {upload.name}: {len(values)} answers, screening date {case.screening_date.isoformat()}."
+    if problems:
+        note += f" {len(problems)} answer(s) could not be loaded; see the marked questions."
+    st.session_state["case_message"] = ("warning" if problems else "success", note)
+
+
+def on_new_screening() -> None:
+    clear_answers(st.session_state)
+    st.session_state["load_problems"] = {}
+    st.session_state["case_message"] = ("success", "Started a new screening: all answers cleared.")
+
+
+def sidebar(ruleset: RuleSet) -> None:
+    with st.sidebar:
+        st.header("Screening")
+        st.date_input("Screening date", key="screening_date", format="YYYY-MM-DD",
+                      min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
+                      help="Intervals count from this date, never from the clock, so a screening is reproducible.")
+        st.file_uploader("Load a case file (YAML or JSON)", type=["yaml", "yml", "json"], key="case_upload",
+                         on_change=on_case_upload, args=(ruleset,))
+        message = st.session_state.get("case_message")
+        if message:
+            {"error": st.error, "warning": st.warning, "success": st.success}[message[0]](message[1])
+        st.button("Start a new screening", on_click=on_new_screening, use_container_width=True)
+        st.divider()
+        st.caption(f"Rule set {ruleset.meta.name} {ruleset.version}")
+        st.caption(ruleset.meta.purpose)
