@@ -186,3 +186,26 @@ def test_the_app_logs_no_answers(caplog: pytest.LogCaptureFixture) -> None:
     at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
     at = answer(at, "opioid_last_dose", date(2026, 11, 17))
     assert "2026-11-17" not in caplog.text and "opioid_past_30_days" not in caplog.text
+
+
+def test_answers_never_reach_the_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answering questions writes no file anywhere in the project or the working folder."""
+    root = Path(APP).parent
+
+    def files() -> set[Path]:
+        return {p for base in (root, tmp_path) for p in base.rglob("*")
+                if p.is_file() and ".venv" not in p.parts and "__pycache__" not in p.parts
+                and ".pytest_cache" not in p.parts and ".hypothesis" not in p.parts and ".git" not in p.parts}
+
+    monkeypatch.chdir(tmp_path)
+    before = files()
+    at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
+    at = answer(at, "opioid_last_dose", date(2026, 11, 17))
+    assert not at.exception
+    assert files() == before
+
+
+def test_usage_statistics_are_off() -> None:
+    import tomllib
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
