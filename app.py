@@ -15,6 +15,7 @@ from screening.loader import DEFAULT_RULES_DIR
 from ui.checklist import checklist
 from ui.common import cached_ruleset
 from ui.findings import findings_panel
+from ui.medications import medication_input, medication_table
 from ui.sidebar import sidebar
 from ui.summary import summary_section
 
@@ -33,22 +34,28 @@ def main() -> None:
     keep_hidden_answers(st.session_state)
     sidebar(ruleset)
 
+    st.title("LDN safety screening")
+    st.markdown(f"**{ruleset.meta.purpose}**")
+    progress = st.empty()
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        medications = medication_input()
+
     screening_date: date = st.session_state["screening_date"]
     raw = raw_answers(st.session_state, ruleset)
     answers, problems = parse_answers(ruleset, raw, screening_date, field_prefix="")
     visible, _ = applicable_answers(ruleset, answers, screening_date)
-    result = screen(ruleset, answers, screening_date)
+    result = screen(ruleset, answers, screening_date, medications=medications)
 
-    st.title("LDN safety screening")
-    st.markdown(f"**{ruleset.meta.purpose}**")
-    st.progress(result.answered / result.applicable if result.applicable else 0.0,
-                text=f"{result.answered} of {result.applicable} applicable questions answered")
-    left, right = st.columns([3, 2], gap="large")
+    progress.progress(result.answered / result.applicable if result.applicable else 0.0,
+                      text=f"{result.answered} of {result.applicable} applicable questions answered")
     with left:
+        if result.medications:
+            medication_table(result.medications)
         checklist(ruleset, set(visible), {p.field: p.message for p in problems})
     with right:
         findings_panel(result, ruleset)
-    summary_section(result, ruleset, {k: v for k, v in raw.items() if v is not None})
+    summary_section(result, ruleset, {k: v for k, v in raw.items() if v is not None}, medications)
 
 
 main()

@@ -50,7 +50,14 @@ class CaseFile(_Strict):
     narrative: str | None = Field(default=None, description="teaching narrative; never screened")
     screening_date: date
     answers: dict[str, Any] = Field(default_factory=dict)
+    medications: list[str] | str | None = Field(default=None, description="the medication list: one entry per "
+                                                                          "line, as a list or as one text")
     expected: Expected | None = None
+
+    def medication_lines(self) -> list[str] | None:
+        if self.medications is None:
+            return None
+        return self.medications.splitlines() if isinstance(self.medications, str) else list(self.medications)
 
 
 def _problems(exc: ValidationError) -> list[FieldProblem]:
@@ -58,7 +65,7 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(top level)"
         if err["type"] == "extra_forbidden":
-            message = "unknown key (a case file has title, narrative, screening_date, answers and expected)"
+            message = "unknown key (a case file has title, narrative, screening_date, answers, medications and expected)"
         elif err["type"] == "missing":
             message = "required key is missing"
         else:
@@ -96,11 +103,14 @@ def load_case(path: Path | str) -> CaseFile:
     return parse_case(text, str(path))
 
 
-def case_to_yaml(screening_date: date, answers: dict[str, Any], title: str | None = None) -> str:
+def case_to_yaml(screening_date: date, answers: dict[str, Any], title: str | None = None,
+                 medications: list[str] | None = None) -> str:
     """The current answers as a case file that parse_case reads back to the same answers."""
     data: dict[str, Any] = {}
     if title:
         data["title"] = title
     data["screening_date"] = screening_date.isoformat()
     data["answers"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in answers.items() if v is not None}
+    if medications:
+        data["medications"] = list(medications)
     return dump_yaml(data)

@@ -1,6 +1,7 @@
 """Command line: the same engine as the app.
 
     python -m screening check CASE_FILE [--format json|markdown|html] [--date YYYY-MM-DD] [--rules DIR]
+    python -m screening meds FILE [--format text|csv|json] [--rules DIR]
     python -m screening validate [RULES_DIR]
     python -m screening schema [--check]
 
@@ -10,6 +11,7 @@ Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, ans
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -19,7 +21,8 @@ from .case_file import load_case
 from .engine import screen
 from .errors import FieldProblem, InputError, RuleSetError
 from .loader import DEFAULT_RULES_DIR, load_ruleset
-from .report import render_html, render_markdown, result_to_json
+from .medication_input import read_list_file
+from .report import med_row, render_html, render_markdown, result_to_json
 from .schema_export import schema_texts, write_schemas
 
 EXIT_OK, EXIT_RULES, EXIT_INPUT = 0, 1, 2
@@ -38,7 +41,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     answers, problems = parse_answers(ruleset, case.answers, screening_date)
     if problems:
         raise InputError(str(args.case_file), problems)
-    result = screen(ruleset, answers, screening_date)
+    result = screen(ruleset, answers, screening_date, medications=case.medication_lines())
     if args.format == "json":
         text = json.dumps(result_to_json(result), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "markdown":
@@ -46,6 +49,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         text = render_html(result, ruleset)
     sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_meds(args: argparse.Namespace) -> int:
+    ruleset = load_ruleset(args.rules)
+    rows = ruleset.matcher.classify(read_list_file(args.file))
+    if args.format == "json":
+        sys.stdout.write(json.dumps([med_row(r) for r in rows], indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["number", "line", "status", "product", "ingredients", "classes", "long_acting"])
+        for r in rows:
+            writer.writerow([r.number, r.line, r.status, r.product or "", ";".join(r.ingredients), ";".join(r.classes),
+                             "" if r.long_acting is None else str(r.long_acting).lower()])
+    else:
+        for r in rows:
+            if r.status == "empty":
+                continue
+            what = f"{r.product} [{', '.join(r.classes) or 'none'}]" if r.product else "NOT RECOGNISED: review by hand"
+            acting = "" if r.long_acting is None else (" long-acting" if r.long_acting else " short-acting")
+            print(f"{r.number:>4}  {r.line.strip()[:60]:<60}  {what}{acting}")
+        unknown = sum(r.status == "unrecognised" for r in rows)
+        print(f"{sum(r.status != 'empty' for r in rows)} lines, {unknown} not recognised")
     return EXIT_OK
 
 
@@ -80,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--date", help="screening date YYYY-MM-DD (default: the case file's)")
     check.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
     check.set_defaults(run=_cmd_check)
+    meds = sub.add_parser("meds", help="classify a medication list (one entry per line)")
+    meds.add_argument("file", type=Path)
+    meds.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    meds.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
+    meds.set_defaults(run=_cmd_meds)
     validate = sub.add_parser("validate", help="check the rule files; exit 0 when valid")
     validate.add_argument("rules_dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
     validate.set_defaults(run=_cmd_validate)

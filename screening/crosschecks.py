@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from .conditions import (Answered, Compare, Condition, DaysSince, Equals, In, Lookup, leaf_question,
                          questions_in, walk)
 from .errors import Problem
-from .rule_models import (AnswerLabelValue, DateAfterValue, DaysSinceValue, Question, Rule, RulesetFile,
-                          SourcesFile, TableFile, TopicFile)
+from .medications import normalise
+from .rule_models import (MED_CLASSES, AnswerLabelValue, DateAfterValue, DaysSinceValue, MedicationFile,
+                          MedicationLinesValue, MedicationVocabulary, Question, Rule, RulesetFile, SourcesFile,
+                          TableFile, TopicFile)
 
 SUMMARY_MAX = 140
 _WIDEST_NUMBER = 5      # days since: up to 99999
@@ -56,7 +58,8 @@ def _option_values(q: Question, tables: dict[str, TableFile]) -> list[str] | Non
 class RuleSetChecker:
     """Runs every cross-file check over parsed files and collects the problems."""
 
-    def __init__(self, ruleset: Located, sources: Located, tables: list[Located], topics: list[Located]) -> None:
+    def __init__(self, ruleset: Located, sources: Located, tables: list[Located], topics: list[Located],
+                 vocabulary: Located, medications: list[Located]) -> None:
         self.meta: RulesetFile = ruleset.model  # type: ignore[assignment]
         self.meta_file = ruleset.file
         self.sources: SourcesFile = sources.model  # type: ignore[assignment]
@@ -71,6 +74,11 @@ class RuleSetChecker:
                 self.questions.setdefault(q.id, q)
                 self.question_file.setdefault(q.id, loc.file)
         self.source_ids = {s.id for s in self.sources.sources}
+        self.vocabulary: MedicationVocabulary = vocabulary.model  # type: ignore[assignment]
+        self.vocabulary_file = vocabulary.file
+        self.medications = medications
+        # facts from the medication list are tested like yes/no questions that are never asked
+        self.facts = {f.id: Question(id=f.id, prompt=f.label, type="yes_no") for f in self.vocabulary.facts}
         self.category_ids = {c.id for c in self.meta.categories}
         self.forbidden = forbidden_pattern(self.meta.forbidden_words)
 
@@ -79,7 +87,7 @@ class RuleSetChecker:
         if duplicates:  # with two definitions of one id, every later check would read the wrong one
             return duplicates
         return [*self.check_sources_exist(), *self.check_questions(), *self.check_rules(),
-                *self.check_show_when_cycles(), *self.check_forbidden_words()]
+                *self.check_show_when_cycles(), *self.check_forbidden_words(), *self.check_medications()]
 
     # -- ids --------------------------------------------------------------------------------------
     def check_unique_ids(self) -> Iterator[Problem]:
@@ -94,6 +102,15 @@ class RuleSetChecker:
                                for q in t.model.questions)  # type: ignore[attr-defined]
         yield from _duplicates((r.id, t.file, "rule") for t in self.topics_located
                                for r in t.model.rules)  # type: ignore[attr-defined]
+        yield from _duplicates([*((qid, self.question_file[qid], "question or fact") for qid in self.questions),
+                                *((fid, self.vocabulary_file, "question or fact") for fid in self.facts)])
+        yield from _duplicates((e.id, m.file, "medication id") for m in self.medications
+                               for e in [*m.model.ingredients, *m.model.products])  # type: ignore[attr-defined]
+        yield from _duplicates([*((" ".join(normalise(n)), m.file, "medication name") for m in self.medications
+                                  for e in [*m.model.ingredients, *m.model.products]  # type: ignore[attr-defined]
+                                  for n in [*e.names, *e.misspellings]),
+                                *((" ".join(normalise(a)), self.vocabulary_file, "medication name")
+                                  for a in self.vocabulary.abbreviations)])
 
     def _unknown_sources(self, file: str, where: str, ids: list[str]) -> Iterator[Problem]:
         repeated = sorted({sid for sid in ids if ids.count(sid) > 1})
@@ -126,7 +143,7 @@ class RuleSetChecker:
             qid = leaf_question(node)
             if qid is None:
                 continue
-            q = self.questions.get(qid)
+            q = self.questions.get(qid) or self.facts.get(qid)
             if q is None:
                 yield Problem(file, f'field "{field}": unknown question "{qid}"', where)
                 continue
@@ -207,6 +224,11 @@ class RuleSetChecker:
         yield from self._check_placeholders(file, where, rule)
 
     def _check_value(self, file: str, where: str, name: str, value: object) -> Iterator[Problem]:
+        if isinstance(value, MedicationLinesValue):
+            if value.medication_lines not in self.facts:
+                yield Problem(file, f'field "values.{name}": unknown fact "{value.medication_lines}" (known: '
+                                    f"{', '.join(self.facts)})", where)
+            return
         qid = (value.days_since if isinstance(value, DaysSinceValue)
                else value.date_after.question if isinstance(value, DateAfterValue)
                else value.answer_label)  # type: ignore[union-attr]
@@ -225,6 +247,8 @@ class RuleSetChecker:
             return _WIDEST_NUMBER
         if isinstance(value, DateAfterValue):
             return _WIDEST_DATE
+        if isinstance(value, MedicationLinesValue):
+            return 10_000       # a list of lines has no bound: it belongs in the detail, not the summary
         if isinstance(value, AnswerLabelValue) and value.answer_label in self.questions:
             q = self.questions[value.answer_label]
             labels = [o.label for o in q.options or []]
@@ -257,6 +281,26 @@ class RuleSetChecker:
         if longest > SUMMARY_MAX:
             yield Problem(file, f'field "wording.summary": must be at most {SUMMARY_MAX} characters once filled in '
                                 f"(got up to {longest})", where)
+
+    # -- medication data --------------------------------------------------------------------------
+    def check_medications(self) -> Iterator[Problem]:
+        vocab, vfile = self.vocabulary, self.vocabulary_file
+        ingredient_ids = {i.id for m in self.medications for i in m.model.ingredients}  # type: ignore[attr-defined]
+        worded = [c.id for c in vocab.classes]
+        missing = [c for c in MED_CLASSES if c not in worded]
+        if missing:
+            yield Problem(vfile, f'field "classes": every medication class needs a label (missing: {", ".join(missing)})')
+        for abbreviation, target in vocab.abbreviations.items():
+            if target not in ingredient_ids:
+                yield Problem(vfile, f'field "abbreviations.{abbreviation}": unknown ingredient "{target}"')
+        for m in self.medications:
+            model: MedicationFile = m.model  # type: ignore[assignment]
+            yield from self._unknown_sources(m.file, "", model.sources)
+            for p in model.products:
+                for ing in p.ingredients:
+                    if ing not in ingredient_ids:
+                        yield Problem(m.file, f'field "ingredients": unknown ingredient "{ing}" (define it in a '
+                                              f"medications file)", f'product "{p.id}"')
 
     # -- wording --------------------------------------------------------------------------------
     def _wordings(self) -> Iterator[tuple[str, str, str, str]]:

@@ -1,10 +1,12 @@
 """Read a rules folder into a RuleSet, or refuse it whole with every problem named.
 
 Layout of a rules folder:
-    ruleset.yaml        name, version, categories, decision words to refuse, general discussion points
-    sources.yaml        every document a rule may cite
-    tables/*.yaml       reference tables (the opioid agents and their acting class)
-    topics/*.yaml       one checklist topic each: its questions and its rules
+    ruleset.yaml                name, version, categories, decision words to refuse, discussion points
+    sources.yaml                every document a rule may cite
+    tables/*.yaml               reference tables (the opioid agents and their acting class)
+    topics/*.yaml               one checklist topic each: its questions and its rules
+    medication-vocabulary.yaml  how medication lines are read, and the facts they give the rules
+    medications/*.yaml          ingredients and products the medication-list reader recognises
 Anything else ending in .yaml is an error, so a misplaced file is never silently ignored.
 """
 
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .crosschecks import Located, RuleSetChecker
 from .errors import Problem, RuleSetError
-from .rule_models import RulesetFile, SourcesFile, TableFile, TopicFile
+from .rule_models import MedicationFile, MedicationVocabulary, RulesetFile, SourcesFile, TableFile, TopicFile
 from .ruleset import RuleSet, build_ruleset
 from .yaml_io import YamlError, load_yaml
 
@@ -50,6 +52,10 @@ def _kind_of(rel: Path) -> type[BaseModel] | None:
         return RulesetFile
     if rel.as_posix() == "sources.yaml":
         return SourcesFile
+    if rel.as_posix() == "medication-vocabulary.yaml":
+        return MedicationVocabulary
+    if len(rel.parts) == 2 and rel.parts[0] == "medications":
+        return MedicationFile
     if len(rel.parts) == 2 and rel.parts[0] == "tables":
         return TableFile
     if len(rel.parts) == 2 and rel.parts[0] == "topics":
@@ -128,8 +134,8 @@ def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Proble
     model_type = _kind_of(rel)
     if model_type is None:
         return None, [Problem(name, "unexpected file in the rules folder: rule files are ruleset.yaml, "
-                                    "sources.yaml, tables/*.yaml and topics/*.yaml (lower-case .yaml); "
-                                    "move or remove it")]
+                                    "sources.yaml, medication-vocabulary.yaml, tables/*.yaml, topics/*.yaml and "
+                                    "medications/*.yaml (lower-case .yaml); move or remove it")]
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
@@ -153,20 +159,23 @@ def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
         raise RuleSetError([Problem(str(rules_dir), "rules folder not found")])
     files = rule_files(rules_dir)
     problems: list[Problem] = []
-    parsed: dict[type[BaseModel], list[Located]] = {RulesetFile: [], SourcesFile: [], TableFile: [], TopicFile: []}
+    parsed: dict[type[BaseModel], list[Located]] = {kind: [] for kind in (
+        RulesetFile, SourcesFile, TableFile, TopicFile, MedicationVocabulary, MedicationFile)}
     for path in files:
         located, found = parse_file(path, rules_dir)
         problems.extend(found)
         if located is not None:
             parsed[type(located.model)].append(located)
-    for required, fname in ((RulesetFile, "ruleset.yaml"), (SourcesFile, "sources.yaml")):
+    for required, fname in ((RulesetFile, "ruleset.yaml"), (SourcesFile, "sources.yaml"),
+                            (MedicationVocabulary, "medication-vocabulary.yaml")):
         if not parsed[required] and not any(p.file.endswith(fname) for p in problems):
             problems.append(Problem(f"{rules_dir.name}/{fname}", "required file is missing"))
     if not parsed[TopicFile] and not any("/topics/" in p.file for p in problems):
         problems.append(Problem(f"{rules_dir.name}/topics", "no topic files: the checklist would be empty"))
     if problems:
         raise RuleSetError(problems)
-    checker = RuleSetChecker(parsed[RulesetFile][0], parsed[SourcesFile][0], parsed[TableFile], parsed[TopicFile])
+    checker = RuleSetChecker(parsed[RulesetFile][0], parsed[SourcesFile][0], parsed[TableFile], parsed[TopicFile],
+                             parsed[MedicationVocabulary][0], parsed[MedicationFile])
     problems = checker.run()
     if problems:
         raise RuleSetError(problems)
@@ -175,4 +184,5 @@ def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
         tables=[t.model for t in parsed[TableFile]],  # type: ignore[misc]
         topics=[(t.model.topic, list(t.model.questions), list(t.model.rules))  # type: ignore[attr-defined]
                 for t in parsed[TopicFile]],
+        vocabulary=checker.vocabulary, medication_files=[m.model for m in parsed[MedicationFile]],  # type: ignore[misc]
     )

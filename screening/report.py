@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .engine import source_ref
-from .result_models import Finding, ScreeningResult, SourceRef
+from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>])")
@@ -43,7 +43,40 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
         "not_assessed": [{"question_id": n.question_id, "topic": n.topic, "prompt": n.prompt}
                          for n in result.not_assessed],
         "input_problems": [p.model_dump() for p in result.input_problems],
+        "medications": None if result.medications is None else [med_row(m) for m in result.medications],
     }
+
+
+def med_row(m: MedLine) -> dict[str, Any]:
+    """One classified medication line, as the CLI's meds JSON and the screening JSON give it."""
+    return {"number": m.number, "line": m.line, "status": m.status, "product": m.product,
+            "ingredients": m.ingredients, "classes": m.classes, "long_acting": m.long_acting,
+            "matches": [x.model_dump() for x in m.matches]}
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def medication_markdown(result: ScreeningResult, level: str = "###") -> list[str]:
+    """The list as read: one row per line; lines not recognised are called out for manual review."""
+    meds = [m for m in result.medications or [] if m.status != "empty"]
+    if not meds:
+        return []
+    unknown = result.unrecognised_medications
+    out = [f"{level} Medication list ({len(meds)} lines: {len(meds) - len(unknown)} recognised, "
+           f"{len(unknown)} not recognised)", ""]
+    if unknown:
+        out.extend([f"{len(unknown)} line(s) were not recognised and need review by hand: they are listed under "
+                    "Not assessed.", ""])
+    out.extend(["| # | As written | Recognised as | Classes | Long-acting opioid |", "|---|---|---|---|---|"])
+    for m in meds:
+        seen = md_escape(m.product) if m.product else "**not recognised**"
+        if m.tolerant:
+            seen += " (tolerant match: check)"
+        out.append(f"| {m.number} | {md_escape(m.line.strip())} | {seen} | {', '.join(m.classes) or 'none'} | "
+                   f"{_yes_no(m.long_acting)} |")
+    return [*out, ""]
 
 
 def _counts(result: ScreeningResult, ruleset: RuleSet) -> str:
@@ -91,10 +124,11 @@ def clinician_markdown(result: ScreeningResult, ruleset: RuleSet, level: str = "
             out.extend(_md_finding(f, ruleset, level + "#"))
     else:
         out.extend([meta.no_findings_note, ""])
+    out.extend(medication_markdown(result, level))
     out.extend([f"{level} Not assessed ({len(result.not_assessed)})", ""])
     if result.not_assessed:
         out.extend([meta.not_assessed_note, ""])
-        out.extend(f"- {ruleset.topic_title(n.topic)}: {n.prompt}" for n in result.not_assessed)
+        out.extend(f"- {ruleset.topic_title(n.topic)}: {md_escape(n.prompt)}" for n in result.not_assessed)
     else:
         out.append("Every applicable question was answered.")
     if result.input_problems:
@@ -117,6 +151,10 @@ def patient_markdown(result: ScreeningResult, ruleset: RuleSet, level: str = "##
     if result.not_assessed:
         out.extend(["", f"Some questions are still open ({len(result.not_assessed)}); your clinician will go "
                         "through them with you."])
+    unknown = len(result.unrecognised_medications)
+    if unknown:
+        out.extend(["", f"{unknown} of the medicines on your list could not be recognised automatically; they "
+                        "will be checked by hand."])
     out.extend(["", f"{level} What happens next", ""])
     out.extend(f"- {step}" for step in meta.patient_next_steps)
     out.extend(["", f"{level} About LDN", ""])

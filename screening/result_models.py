@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -73,6 +74,33 @@ class InputProblem(_Out):
     message: str
 
 
+class MedMatch(_Out):
+    """One piece of a line that was recognised, and how."""
+
+    text: str
+    entry: str
+    how: str          # name, brand or product name, abbreviation, known misspelling, tolerant match
+    score: int        # 100 for exact; the rapidfuzz ratio for a tolerant match
+
+
+class MedLine(_Out):
+    """One input line of a medication list, classified."""
+
+    number: int
+    line: str
+    status: Literal["recognised", "unrecognised", "empty"]
+    product: str | None
+    ingredients: list[str]
+    classes: list[str]
+    long_acting: bool | None
+    matches: list[MedMatch]
+
+    @property
+    def tolerant(self) -> bool:
+        """Recognised only through a tolerant match: worth a second look."""
+        return any(m.how == "tolerant match" for m in self.matches)
+
+
 class RulesetInfo(_Out):
     name: str
     version: str
@@ -87,6 +115,11 @@ class ScreeningResult(_Out):
     applicable: int
     input_problems: list[InputProblem]
     ruleset: RulesetInfo
+    medications: list[MedLine] | None = None
+
+    @property
+    def unrecognised_medications(self) -> list[MedLine]:
+        return [m for m in self.medications or [] if m.status == "unrecognised"]
 
     def by_severity(self, severity: str) -> list[Finding]:
         return [f for f in self.findings if f.severity == severity]

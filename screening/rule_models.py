@@ -88,11 +88,20 @@ class AnswerLabelValue(_Strict):
     answer_label: QuestionId = Field(description="the label of the chosen option")
 
 
+class MedicationLinesValue(_Strict):
+    medication_lines: Annotated[str, Field(pattern=r"^med_[a-z0-9_]+$")] = Field(
+        description="the medication-list lines that make this fact yes, joined with semicolons")
+
+
+_VALUE_TAGS = {DaysSinceValue: "days_since", DateAfterValue: "date_after", AnswerLabelValue: "answer_label",
+               MedicationLinesValue: "medication_lines"}
+
+
 def _value_key(value: object) -> str | None:
     if isinstance(value, dict):
         keys = list(value)
-        return keys[0] if len(keys) == 1 and keys[0] in ("days_since", "date_after", "answer_label") else None
-    return {DaysSinceValue: "days_since", DateAfterValue: "date_after", AnswerLabelValue: "answer_label"}.get(type(value))
+        return keys[0] if len(keys) == 1 and keys[0] in _VALUE_TAGS.values() else None
+    return _VALUE_TAGS.get(type(value))
 
 
 ComputedValue = Annotated[
@@ -100,11 +109,13 @@ ComputedValue = Annotated[
         Annotated[DaysSinceValue, Tag("days_since")],
         Annotated[DateAfterValue, Tag("date_after")],
         Annotated[AnswerLabelValue, Tag("answer_label")],
+        Annotated[MedicationLinesValue, Tag("medication_lines")],
     ],
     Discriminator(
         _value_key,
         custom_error_type="value_shape",
-        custom_error_message="a value is a mapping with exactly one key: days_since, date_after or answer_label",
+        custom_error_message="a value is a mapping with exactly one key: days_since, date_after, answer_label or "
+                             "medication_lines",
     ),
 ]
 
@@ -256,9 +267,87 @@ class RulesetFile(_Strict):
         return self
 
 
-RULE_FILE_KINDS: dict[str, type[BaseModel]] = {
-    "ruleset": RulesetFile,
-    "sources": SourcesFile,
-    "tables": TableFile,
-    "topics": TopicFile,
-}
+
+
+# ---- medication lists -------------------------------------------------------------------------------
+
+MedClass = Literal["opioid_agonist", "naltrexone", "opioid_antagonist_other", "peripheral_opioid",
+                   "immunosuppressant_transplant", "corticosteroid_systemic", "thyroid_hormone"]
+"""The classes a medication line can carry (shared/corpora/README.md defines each); none is an empty list."""
+
+MED_CLASSES: tuple[str, ...] = MedClass.__args__  # type: ignore[attr-defined]
+
+Name = Annotated[str, StringConstraints(min_length=2, pattern=r"\S")]
+
+
+class Ingredient(_Strict):
+    """An active ingredient, by every name it is written under."""
+
+    id: Id
+    names: list[Name] = Field(min_length=1, description="generic names as written (case and punctuation ignored)")
+    misspellings: list[Name] = Field(default_factory=list, description="known misspellings, matched exactly")
+    classes: list[MedClass] = Field(default_factory=list, description="empty: recognised, nothing to screen")
+    acting: Literal["short", "long"] | None = Field(default=None, description="opioid agonists: acting class of "
+                                                                               "the plain ingredient")
+    systemic_only: bool = Field(default=False, description="its classes do not apply to a local route "
+                                                           "(eye drops, ointment, inhaler, nasal spray)")
+    masked_by: list[MedClass] = Field(default_factory=list, description="its classes are not reported when the line "
+                                                                        "also carries one of these (naloxone in "
+                                                                        "buprenorphine/naloxone)")
+    fuzzy: bool = Field(default=True, description="allow a tolerant match for unlisted misspellings")
+
+    @model_validator(mode="after")
+    def _acting_for_opioids_only(self) -> Ingredient:
+        if (self.acting is None) == ("opioid_agonist" in self.classes):
+            raise ValueError("acting (short or long) is required for opioid agonists and only for them")
+        return self
+
+
+class Product(_Strict):
+    """A brand or named product, by its names, with its ingredients."""
+
+    id: Id
+    names: list[Name] = Field(min_length=1)
+    misspellings: list[Name] = Field(default_factory=list)
+    ingredients: list[Id] = Field(min_length=1)
+    long_acting: bool | None = Field(default=None, description="opioid products: overrides the ingredient's acting")
+    local_route: bool = Field(default=False, description="applied locally (eye drops, ointment, nasal spray): "
+                                                         "systemic-only classes do not apply")
+    fuzzy: bool = True
+
+
+class MedicationFile(_Strict):
+    """rules/medications/*.yaml: ingredients and products the medication-list reader recognises."""
+
+    description: Text
+    sources: list[SourceId] = Field(min_length=1)
+    ingredients: list[Ingredient] = Field(default_factory=list)
+    products: list[Product] = Field(default_factory=list)
+
+
+class MedClassInfo(_Strict):
+    id: MedClass
+    label: Text
+
+
+class Fact(_Strict):
+    """A yes/no fact drawn from the medication list, which conditions test like a question."""
+
+    id: Annotated[str, Field(pattern=r"^med_[a-z0-9_]+$")]
+    label: Text
+    classes: list[MedClass] = Field(min_length=1, description="yes when any line carries one of these")
+    long_acting: bool | None = Field(default=None, description="also require the line's opioid to be long-acting")
+
+
+class MedicationVocabulary(_Strict):
+    """rules/medication-vocabulary.yaml: how medication lines are read, and the facts they give the rules."""
+
+    classes: list[MedClassInfo] = Field(min_length=1)
+    facts: list[Fact] = Field(min_length=1)
+    abbreviations: dict[Name, Id] = Field(description="abbreviation as written -> ingredient id (APAP -> acetaminophen)")
+    long_acting_markers: list[Name] = Field(min_length=1, description="words that make an opioid line long-acting")
+    local_route_markers: list[Name] = Field(min_length=1, description="words that mark a local route")
+    fuzzy_ignore: list[Name] = Field(default_factory=list, description="words never matched tolerantly (forms, "
+                                                                       "units, sig words)")
+    fuzzy_min_score: int = Field(ge=70, le=100, description="rapidfuzz ratio a misspelling must reach")
+    fuzzy_min_length: int = Field(ge=4, le=10, description="shortest word matched tolerantly")

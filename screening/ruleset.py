@@ -11,7 +11,9 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .conditions import Evaluator, compile_condition, questions_in
-from .rule_models import (Category, DiscussionPoint, Question, Rule, RulesetFile, Source, TableFile, TopicInfo)
+from .medications import MedicationMatcher
+from .rule_models import (Category, DiscussionPoint, Fact, MedicationFile, MedicationVocabulary, Question, Rule,
+                          RulesetFile, Source, TableFile, TopicInfo)
 from .crosschecks import YES_NO
 from .result_models import NotAssessed, RulesetInfo, SourceRef
 
@@ -47,7 +49,8 @@ class RuleSet:
     source_refs: Mapping[str, SourceRef]
     tables: Mapping[str, TableFile]
     categories: Mapping[str, Category]
-
+    facts: Mapping[str, Fact]                        # yes/no facts drawn from a medication list
+    matcher: MedicationMatcher
     @property
     def version(self) -> str:
         return self.meta.version
@@ -104,7 +107,8 @@ def _dependency_order(questions: list[CompiledQuestion]) -> list[CompiledQuestio
 
 
 def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables: list[TableFile],
-                  topics: list[tuple[TopicInfo, list[Question], list[Rule]]]) -> RuleSet:
+                  topics: list[tuple[TopicInfo, list[Question], list[Rule]]], vocabulary: MedicationVocabulary,
+                  medication_files: list[MedicationFile]) -> RuleSet:
     """Index and compile checked rule files; call only after the checker found no problem."""
     table_map = {t.id: t for t in tables}
     lookup_rows = {t.id: {r.value: dict(r.attributes) for r in t.rows} for t in tables}
@@ -130,4 +134,6 @@ def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables:
         sources=MappingProxyType({s.id: s for s in sources}), source_refs=MappingProxyType(source_refs),
         tables=MappingProxyType(table_map),
         categories=MappingProxyType({c.id: c for c in meta.categories}),
+        facts=MappingProxyType({f.id: f for f in vocabulary.facts}),
+        matcher=MedicationMatcher(vocabulary, medication_files),
     )

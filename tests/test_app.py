@@ -52,7 +52,8 @@ def shown(at: AppTest, qid: str) -> bool:
 def test_app_opens_with_the_checklist_grouped_by_topic_and_no_findings() -> None:
     at = start()
     assert not at.exception
-    assert [s.value for s in at.subheader] == ["Opioids", "Organ transplant", "Liver", "Thyroid", "Other label checks"]
+    assert [s.value for s in at.subheader] == ["Medication list", "Opioids", "Organ transplant", "Liver", "Thyroid",
+                                               "Other label checks"]
     assert "0 of " in texts(at) and "applicable questions answered" in texts(at)
     assert "not a decision" in texts(at)
 
@@ -138,7 +139,7 @@ def test_finding_detail_opens_with_why_discussion_and_sources() -> None:
     at = answer(start(), "opioid_current", "yes")
     at.session_state["detail_opioid-current-use"] = True
     at.run()
-    detail = next(e for e in at.expander if e.label.endswith("Current opioid use"))
+    detail = next(e for e in at.expander if "Current opioid use" in e.label)
     text = "\n".join(m.value for m in detail.markdown)
     assert "Why it matters" in text and "What would change this" in text and "seed file 001_" in text
 
@@ -209,3 +210,22 @@ def test_usage_statistics_are_off() -> None:
     import tomllib
     config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_a_pasted_medication_list_is_read_into_a_table_and_feeds_the_findings() -> None:
+    at = start()
+    at.text_area(key="med_text").set_value("Norco 10/325 1 tab q6h prn\nmystery tonic 5 ml\nlevothyroxine 50 mcg").run()
+    assert not at.exception
+    assert any("3 lines read: 2 recognised, 1 not recognised" in m.value for m in at.markdown)
+    table = at.dataframe[0].value
+    assert list(table["Recognised as"]) == ["Norco", "NOT RECOGNISED", "levothyroxine"]
+    assert any("CRITICAL: Current opioid use" in e.value for e in at.error)
+    assert "Medication line 2 not recognised" in texts(at)
+
+
+def test_clearing_the_list_makes_its_facts_unknown_again() -> None:
+    at = start()
+    at.text_area(key="med_text").set_value("Percocet 5/325").run()
+    assert any("Current opioid use" in e.value for e in at.error)
+    at.text_area(key="med_text").set_value("").run()
+    assert not at.error and len(at.dataframe) == 0

@@ -15,7 +15,7 @@ from screening.yaml_io import YamlError, load_yaml
 from tests.helpers import SCREENING_DATE, fired
 
 NEW_TOPIC = """\
-topic: {id: seizures, title: Seizures, order: 6}
+topic: {id: seizures, title: Seizures, order: 60}
 questions:
   - id: seizure_disorder
     prompt: Does the patient have a seizure disorder?
@@ -45,10 +45,10 @@ def copy_rules(tmp_path: Path) -> Path:
 
 
 def test_the_shipped_rule_set_covers_the_checklist_topics(ruleset: RuleSet) -> None:
-    assert [t.id for t in ruleset.topics] == ["opioids", "transplant", "liver", "thyroid", "other"]
+    assert [t.id for t in ruleset.topics] == ["opioids", "transplant", "liver", "thyroid", "other", "medications"]
     categories = {cr.rule.category for cr in ruleset.rules}
     assert {"opioid", "transplant", "liver", "thyroid", "antagonist", "surgery", "pregnancy", "renal",
-            "hypersensitivity"} <= categories
+            "hypersensitivity", "medication"} <= categories
 
 
 def test_every_rule_cites_a_source_and_was_reviewed(ruleset: RuleSet) -> None:

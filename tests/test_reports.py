@@ -71,6 +71,6 @@ def test_patient_view_uses_plain_severity_words(ruleset: RuleSet) -> None:
     result = run(ruleset, {"opioid_current": "yes", "thyroid_hormone": "yes"})
     assert fired(result)["opioid-current-use"] == "critical"
     patient = render_markdown(result, ruleset).split("## Patient discussion view")[1]
-    assert "Must be resolved first: Current opioid use." in patient
+    assert "Must be resolved first: Current opioid use (answers or medication list)." in patient
     assert "Needs your clinician's assessment" in patient
     assert "critical" not in patient.split("## Sources")[0].lower()

@@ -29,6 +29,8 @@ def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str]) -> 
     load_problems: dict[str, str] = st.session_state.get("load_problems", {})
     for topic in ruleset.topics:
         questions = [cq for cq in ruleset.questions if cq.topic == topic.id and cq.question.id in visible]
+        if not questions:       # a topic of rules only (the medication list) has nothing to ask
+            continue
         with st.container(border=True):
             st.subheader(topic.title)
             if topic.intro:

@@ -29,6 +29,7 @@ def on_case_upload(ruleset: RuleSet) -> None:
     for qid, value in values.items():
         st.session_state[widget_key(qid)] = value
     st.session_state["screening_date"] = case.screening_date
+    st.session_state["med_text"] = "\n".join(case.medication_lines() or [])
     st.session_state["load_problems"] = problems
     note = f"Loaded {upload.name}: {len(values)} answers, screening date {case.screening_date.isoformat()}."
     if problems:
@@ -38,6 +39,7 @@ def on_case_upload(ruleset: RuleSet) -> None:
 
 def on_new_screening() -> None:
     clear_answers(st.session_state)
+    st.session_state["med_text"] = ""
     st.session_state["load_problems"] = {}
     st.session_state["case_message"] = ("success", "Started a new screening: all answers cleared.")
 

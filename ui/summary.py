@@ -16,7 +16,8 @@ from .common import safe_md
 VIEWS = ("Clinician view", "Patient discussion view")
 
 
-def summary_section(result: ScreeningResult, ruleset: RuleSet, answers: dict[str, Any]) -> None:
+def summary_section(result: ScreeningResult, ruleset: RuleSet, answers: dict[str, Any],
+                    medications: list[str] | None = None) -> None:
     st.header("Summary for discussion")
     st.caption(f"Screening date {result.screening_date.isoformat()} · {result.ruleset.name} "
                f"{result.ruleset.version} · SHA-256 {result.ruleset.sha256}")
@@ -34,5 +35,5 @@ def summary_section(result: ScreeningResult, ruleset: RuleSet, answers: dict[str
                          file_name=f"ldn-screening-{stamp}.md", mime="text/markdown", on_click="ignore")
     middle.download_button("Download summary (printable HTML)", data=lambda: render_html(result, ruleset),
                            file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore")
-    right.download_button("Download answers (case file)", data=lambda: case_to_yaml(result.screening_date, answers),
+    right.download_button("Download answers (case file)", data=lambda: case_to_yaml(result.screening_date, answers, medications=medications),
                           file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore")

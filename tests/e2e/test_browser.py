@@ -76,8 +76,35 @@ def test_recent_short_acting_opioid_shows_days_and_threshold_date(page: Page) ->
 
 
 def test_loading_a_case_file_fills_the_checklist(page: Page) -> None:
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+    page.get_by_test_id("stSidebarUserContent").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         str(ROOT / "cases" / "tramadol-stopped-9-days.yaml"))
     wait_idle(page)
     expect(page.get_by_text("Loaded tramadol-stopped-9-days.yaml")).to_be_visible()
     expect(page.get_by_role("alert").filter(has_text="Short-acting opioid 9 days ago")).to_be_visible()
+
+
+def test_pharmacist_takes_the_list_from_a_csv_column(page: Page, tmp_path: Path) -> None:
+    csv_file = tmp_path / "export.csv"
+    csv_file.write_text("patient,Medication,start\n1,Percocet 5/325 q6h prn,2026-01-01\n1,Synthroid 50 mcg,2025-03-02\n",
+                        encoding="utf-8")
+    page.get_by_text("Or take the list from a CSV file").click()
+    page.get_by_test_id("stMainBlockContainer").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        str(csv_file))
+    wait_idle(page)
+    page.get_by_role("button", name='Use 2 rows of "Medication" as the list').click()
+    wait_idle(page)
+    expect(page.get_by_text("2 lines read: 2 recognised, 0 not recognised")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="CRITICAL: Current opioid use")).to_be_visible()
+
+
+def test_a_csv_that_is_not_utf8_is_refused_and_the_pasted_list_kept(page: Page, tmp_path: Path) -> None:
+    page.get_by_role("textbox", name="Medication list").fill("Norco 10/325")
+    page.keyboard.press("Control+Enter")
+    wait_idle(page)
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("Médicament\nCafé\n".encode("latin-1"))
+    page.get_by_text("Or take the list from a CSV file").click()
+    page.get_by_test_id("stMainBlockContainer").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
+    wait_idle(page)
+    expect(page.get_by_text("not UTF-8 text")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Medication list")).to_have_value("Norco 10/325")

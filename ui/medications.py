@@ -1,0 +1,83 @@
+"""The medication list: paste it, or take a column of a CSV; see how each line was read."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from screening.errors import InputError
+from screening.medication_input import csv_column_lines, guess_medication_column, read_csv
+from screening.medications import split_lines
+from screening.result_models import MedLine
+
+TEXT_KEY = "med_text"
+
+
+def _use_csv_column(lines: list[str], label: str) -> None:
+    st.session_state["med_text_previous"] = st.session_state.get(TEXT_KEY, "")
+    st.session_state[TEXT_KEY] = "\n".join(line.replace("\n", " ") for line in lines)
+    st.session_state["med_message"] = ("success", f"The list now holds {len(lines)} lines from {label}. "
+                                                  "Undo puts back what was there before.")
+
+
+def _undo_csv() -> None:
+    st.session_state[TEXT_KEY] = st.session_state.pop("med_text_previous", "")
+    st.session_state["med_message"] = ("success", "Put back the list as it was before the CSV.")
+
+
+def _csv_loader() -> None:
+    with st.expander("Or take the list from a CSV file"):
+        upload = st.file_uploader("CSV file", type=["csv"], key="med_csv")
+        if upload is None:
+            return
+        try:
+            frame = read_csv(upload.getvalue(), upload.name)
+        except InputError as exc:
+            st.error(f"Nothing was loaded; the list is unchanged.\n\n{exc.report()}", icon=":material/block:")
+            return
+        columns = [str(c) for c in frame.columns]
+        column = st.selectbox("Column with the medications", columns,
+                              index=columns.index(guess_medication_column(frame)), key="med_csv_column")
+        try:
+            lines = csv_column_lines(frame, column, upload.name)
+        except InputError as exc:
+            st.error(exc.report(), icon=":material/block:")
+            return
+        st.button(f"Use {len(lines)} rows of \"{column}\" as the list", on_click=_use_csv_column,
+                  args=(lines, f'{upload.name}, column "{column}"'))
+
+
+def medication_input() -> list[str] | None:
+    """The list as lines, or None when nothing was entered (so list facts stay unknown)."""
+    with st.container(border=True):
+        st.subheader("Medication list")
+        st.caption("One medicine per line, as written in the record or on the label: brand or generic, strength "
+                   "and directions are fine. Lines that are not recognised are listed for review, never dropped.")
+        st.text_area("Medication list", key=TEXT_KEY, height=150, label_visibility="collapsed",
+                     placeholder="e.g.\nNorco 10/325 1 tab q6h prn\nlevothyroxine 75 mcg daily\ngabapentin 300 mg tid")
+        _csv_loader()
+        message = st.session_state.pop("med_message", None)
+        if message:
+            st.success(message[1])
+        if "med_text_previous" in st.session_state:
+            st.button("Undo: put back the list from before the CSV", on_click=_undo_csv)
+    text = st.session_state.get(TEXT_KEY) or ""
+    return split_lines(text) if text.strip() else None
+
+
+def medication_table(rows: list[MedLine]) -> None:
+    """How each line was read; shown under the list when there is one."""
+    shown = [r for r in rows if r.status != "empty"]
+    if not shown:
+        return
+    unknown = [r for r in shown if r.status == "unrecognised"]
+    st.markdown(f"**{len(shown)} lines read: {len(shown) - len(unknown)} recognised, {len(unknown)} not "
+                f"recognised{' (review them by hand; they are listed as not assessed)' if unknown else ''}.**")
+    st.dataframe(pd.DataFrame([{
+        "#": r.number, "As written": r.line.strip(),
+        "Recognised as": (r.product + (" (tolerant match: check)" if r.tolerant else "")) if r.product
+        else "NOT RECOGNISED",
+        "Classes": ", ".join(r.classes) or "none",
+        "Long-acting opioid": "" if r.long_acting is None else ("yes" if r.long_acting else "no"),
+        "Ingredients": ", ".join(r.ingredients),
+    } for r in shown]), hide_index=True, use_container_width=True)
