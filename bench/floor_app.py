@@ -1,6 +1,7 @@
 """The floor for the rerun benchmark: the app's widgets and layout, with no screening logic.
 
-Same sidebar, the same checklist widgets (all questions shown: no skip logic), progress bar, three
+Same sidebar, the medication-list box, the same checklist widgets (all questions shown: no skip
+logic), progress bar, three
 detail expanders, two summary tabs and three download buttons (the widgets the benchmark scenario
 shows), with fixed text where the real app shows results.
 """
@@ -30,6 +31,12 @@ st.markdown("**fixed text**")
 st.progress(0.5, text="fixed progress")
 left, right = st.columns([3, 2], gap="large")
 with left:
+    with st.container(border=True):
+        st.subheader("Medication list")
+        st.caption("fixed")
+        st.text_area("Medication list", key="med_text", height=150, label_visibility="collapsed")
+        with st.expander("Or take the list from a CSV file"):
+            st.file_uploader("CSV file", type=["csv"], key="med_csv")
     for topic in ruleset.topics:
         with st.container(border=True):
             st.subheader(topic.title)
