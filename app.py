@@ -7,17 +7,39 @@ from datetime import date
 
 import streamlit as st
 
-from screening.answers import parse_answers
-from screening.app_state import default_screening_date, keep_hidden_answers, raw_answers
-from screening.engine import applicable_answers, screen
+from screening.app_state import default_screening_date, keep_hidden_answers
 from screening.errors import RuleSetError
 from screening.loader import DEFAULT_RULES_DIR
+from screening.ruleset import RuleSet
 from ui.checklist import checklist
-from ui.common import cached_ruleset
+from ui.common import ahead_for, cached_ruleset, evaluate
+from ui.double_check import double_check_page
 from ui.findings import findings_panel
 from ui.medications import medication_input, medication_table
-from ui.sidebar import sidebar
+from ui.sidebar import MODES, sidebar
 from ui.summary import summary_section
+from ui.trainer import trainer_page
+
+
+def screening_page(ruleset: RuleSet) -> None:
+    st.title("LDN safety screening")
+    st.markdown(f"**{ruleset.meta.purpose}**")
+    progress = st.empty()
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        medications = medication_input()
+    screening_date: date = st.session_state["screening_date"]
+    screened = evaluate(ruleset, screening_date, medications)
+    result = screened.result
+    progress.progress(result.answered / result.applicable if result.applicable else 0.0,
+                      text=f"{result.answered} of {result.applicable} applicable questions answered")
+    with left:
+        if result.medications:
+            medication_table(result.medications)
+        checklist(ruleset, set(screened.visible), {p.field: p.message for p in screened.problems})
+    with right:
+        findings_panel(result, ruleset, ahead_for(ruleset, screened))
+    summary_section(ruleset, screened)
 
 
 def main() -> None:
@@ -32,30 +54,13 @@ def main() -> None:
         st.stop()
     st.session_state.setdefault("screening_date", default_screening_date())
     keep_hidden_answers(st.session_state)
-    sidebar(ruleset)
-
-    st.title("LDN safety screening")
-    st.markdown(f"**{ruleset.meta.purpose}**")
-    progress = st.empty()
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        medications = medication_input()
-
-    screening_date: date = st.session_state["screening_date"]
-    raw = raw_answers(st.session_state, ruleset)
-    answers, problems = parse_answers(ruleset, raw, screening_date, field_prefix="")
-    visible, _ = applicable_answers(ruleset, answers, screening_date)
-    result = screen(ruleset, answers, screening_date, medications=medications)
-
-    progress.progress(result.answered / result.applicable if result.applicable else 0.0,
-                      text=f"{result.answered} of {result.applicable} applicable questions answered")
-    with left:
-        if result.medications:
-            medication_table(result.medications)
-        checklist(ruleset, set(visible), {p.field: p.message for p in problems})
-    with right:
-        findings_panel(result, ruleset)
-    summary_section(result, ruleset, {k: v for k, v in raw.items() if v is not None}, medications)
+    mode = sidebar(ruleset)
+    if mode == MODES[1]:
+        double_check_page(ruleset)
+    elif mode == MODES[2]:
+        trainer_page(ruleset)
+    else:
+        screening_page(ruleset)
 
 
 main()

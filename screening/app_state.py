@@ -13,20 +13,23 @@ from .answers import parse_answer, parse_date
 from .case_file import CaseFile
 from .ruleset import RuleSet
 
-PREFIX = "q_"
+PREFIX = "q_"               # the screening's checklist
+SECOND_PREFIX = "p2_"       # the pharmacist's independent second checklist
+PREFIXES = (PREFIX, SECOND_PREFIX)
+KEPT_KEYS = ("med_text", "screening_date")   # other widget values that must survive a page that does not draw them
 
 
-def widget_key(question_id: str) -> str:
-    return PREFIX + question_id
+def widget_key(question_id: str, prefix: str = PREFIX) -> str:
+    return prefix + question_id
 
 
-def raw_answers(state: Mapping[str, Any], ruleset: RuleSet) -> dict[str, Any]:
+def raw_answers(state: Mapping[str, Any], ruleset: RuleSet, prefix: str = PREFIX) -> dict[str, Any]:
     """Every question's current widget value (None when unanswered), in checklist order."""
-    return {cq.question.id: state.get(widget_key(cq.question.id)) for cq in ruleset.questions}
+    return {cq.question.id: state.get(widget_key(cq.question.id, prefix)) for cq in ruleset.questions}
 
 
-def clear_answers(state: MutableMapping[str, Any]) -> None:
-    for key in [k for k in state if isinstance(k, str) and k.startswith(PREFIX)]:
+def clear_answers(state: MutableMapping[str, Any], prefix: str = PREFIX) -> None:
+    for key in [k for k in state if isinstance(k, str) and k.startswith(prefix)]:
         del state[key]
 
 
@@ -60,7 +63,7 @@ def keep_hidden_answers(state: MutableMapping[str, Any]) -> None:
     Streamlit drops a widget's value when the widget is not drawn in a run; a question hidden by
     skip logic would lose its answer, and showing it again would lose what the user entered.
     """
-    for key in [k for k in state if isinstance(k, str) and k.startswith(PREFIX)]:
+    for key in [k for k in state if isinstance(k, str) and (k.startswith(PREFIXES) or k in KEPT_KEYS)]:
         state[key] = state[key]
 
 

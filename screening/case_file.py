@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -45,9 +45,14 @@ class Expected(_Strict):
     not_assessed: list[str] | None = None
 
 
+Difficulty = Literal["introductory", "intermediate", "advanced"]
+
+
 class CaseFile(_Strict):
     title: str | None = None
     narrative: str | None = Field(default=None, description="teaching narrative; never screened")
+    topics: list[str] = Field(default_factory=list, description="teaching: the rule-set topic ids the case is about")
+    difficulty: Difficulty | None = Field(default=None, description="teaching: how hard the case is")
     screening_date: date
     answers: dict[str, Any] = Field(default_factory=dict)
     medications: list[str] | str | None = Field(default=None, description="the medication list: one entry per "
@@ -65,7 +70,8 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(top level)"
         if err["type"] == "extra_forbidden":
-            message = "unknown key (a case file has title, narrative, screening_date, answers, medications and expected)"
+            message = ("unknown key (a case file has title, narrative, topics, difficulty, screening_date, answers, "
+                       "medications and expected)")
         elif err["type"] == "missing":
             message = "required key is missing"
         else:

@@ -2,10 +2,13 @@
 
     python -m screening check CASE_FILE [--format json|markdown|html] [--date YYYY-MM-DD] [--rules DIR]
     python -m screening meds FILE [--format text|csv|json] [--rules DIR]
+    python -m screening record CASE_FILE -o RECORD.json [--date YYYY-MM-DD] [--rules DIR]
+    python -m screening verify RECORD.json [--rules DIR]
     python -m screening validate [RULES_DIR]
     python -m screening schema [--check]
 
-Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers) is unusable.
+Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers) is unusable;
+verify: 3 the record was changed after it was written, 4 it was made with another rule set.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from .answers import parse_answers, parse_date
 from .case_file import load_case
@@ -23,13 +27,17 @@ from .errors import FieldProblem, InputError, RuleSetError
 from .loader import DEFAULT_RULES_DIR, load_ruleset
 from .medication_input import read_list_file
 from .report import med_row, render_html, render_markdown, result_to_json
+from .result_models import ScreeningResult
+from .ruleset import RuleSet
+from .record import make_record, rescreen, verify_record
 from .schema_export import schema_texts, write_schemas
+from .timeline import with_changes_ahead
 
-EXIT_OK, EXIT_RULES, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_TAMPERED, EXIT_OTHER_RULES = 0, 1, 2, 3, 4
 SCHEMA_DIR = DEFAULT_RULES_DIR / "schema"
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
+def _screen_case_file(args: argparse.Namespace) -> tuple[RuleSet, ScreeningResult, dict[str, Any], list[str] | None]:
     ruleset = load_ruleset(args.rules)
     case = load_case(args.case_file)
     screening_date = case.screening_date
@@ -41,7 +49,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     answers, problems = parse_answers(ruleset, case.answers, screening_date)
     if problems:
         raise InputError(str(args.case_file), problems)
-    result = screen(ruleset, answers, screening_date, medications=case.medication_lines())
+    medications = case.medication_lines()
+    result = screen(ruleset, answers, screening_date, medications=medications)
+    return ruleset, result, answers, medications
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    ruleset, result, answers, medications = _screen_case_file(args)
+    result = with_changes_ahead(ruleset, answers, result, medications)
     if args.format == "json":
         text = json.dumps(result_to_json(result), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "markdown":
@@ -49,6 +64,36 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         text = render_html(result, ruleset)
     sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    _, result, answers, medications = _screen_case_file(args)
+    args.output.write_text(make_record(result, answers, medications), encoding="utf-8")
+    print(f"wrote {args.output}: {len(result.findings)} findings, rule set {result.ruleset.version}")
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    ruleset = load_ruleset(args.rules)
+    try:
+        text = args.record.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(args.record), [FieldProblem("(file)", f"cannot be read as UTF-8 text ({exc})")]) from None
+    check = verify_record(text, ruleset, str(args.record))
+    stream = sys.stdout if check.intact and check.same_ruleset else sys.stderr
+    for message in check.messages:
+        print(f"{args.record}: {message}", file=stream)
+    if not check.intact:
+        return EXIT_TAMPERED
+    if not check.same_ruleset and check.record is not None:
+        changes = rescreen(check.record, ruleset).changes
+        for c in changes:
+            before = f"{c.before.severity}" if c.before else "none"
+            after = f"{c.after.severity}" if c.after else "none"
+            print(f"{args.record}: with the current rules, {c.rule_id} is {c.change} ({before} -> {after})",
+                  file=sys.stderr)
+        return EXIT_OTHER_RULES
     return EXIT_OK
 
 
@@ -106,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--date", help="screening date YYYY-MM-DD (default: the case file's)")
     check.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
     check.set_defaults(run=_cmd_check)
+    record = sub.add_parser("record", help="screen a case file and write a sealed screening record")
+    record.add_argument("case_file", type=Path)
+    record.add_argument("-o", "--output", type=Path, required=True)
+    record.add_argument("--date", help="screening date YYYY-MM-DD (default: the case file's)")
+    record.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
+    record.set_defaults(run=_cmd_record)
+    verify = sub.add_parser("verify", help="check a screening record: exit 0 when intact and made with these rules")
+    verify.add_argument("record", type=Path)
+    verify.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
+    verify.set_defaults(run=_cmd_verify)
     meds = sub.add_parser("meds", help="classify a medication list (one entry per line)")
     meds.add_argument("file", type=Path)
     meds.add_argument("--format", choices=("text", "csv", "json"), default="text")

@@ -44,6 +44,10 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
                          for n in result.not_assessed],
         "input_problems": [p.model_dump() for p in result.input_problems],
         "medications": None if result.medications is None else [med_row(m) for m in result.medications],
+        "changes_ahead": None if result.changes_ahead is None else {
+            category: [{"on": c.on.isoformat(), "findings": [{"rule_id": r, "severity": sev, "title": t}
+                                                             for r, sev, t in c.findings]} for c in changes]
+            for category, changes in result.changes_ahead.items()},
     }
 
 
@@ -84,7 +88,16 @@ def _counts(result: ScreeningResult, ruleset: RuleSet) -> str:
                      for sev in ("critical", "warning", "info"))
 
 
-def finding_detail_markdown(f: Finding) -> str:
+def ahead_text(f: Finding, result: ScreeningResult, ruleset: RuleSet) -> str | None:
+    """'If nothing else changes: from 2026-12-02, warning (...); from 2026-12-09, no opioid finding'."""
+    changes = (result.changes_ahead or {}).get(f.category)
+    if not changes:
+        return None
+    label = ruleset.categories[f.category].label
+    return "If nothing else changes: " + "; ".join(c.describe(label) for c in changes) + "."
+
+
+def finding_detail_markdown(f: Finding, ahead: str | None = None) -> str:
     """What triggered a finding, why it matters, what to discuss, what would change it, its sources."""
     lines = []
     if f.triggered_by:
@@ -95,13 +108,16 @@ def finding_detail_markdown(f: Finding) -> str:
     lines.append("- **To discuss:**")
     lines.extend(f"  - {d}" for d in f.discuss)
     lines.append(f"- **What would change this:** {f.would_change}")
+    if ahead:
+        lines.append(f"- **With time:** {ahead}")
     lines.append("- **Sources:** " + "; ".join(s.cite for s in f.sources))
     return "\n".join(lines)
 
 
-def _md_finding(f: Finding, ruleset: RuleSet, level: str = "####") -> list[str]:
+def _md_finding(f: Finding, result: ScreeningResult, ruleset: RuleSet, level: str = "####") -> list[str]:
     sev = ruleset.meta.severities[f.severity]
-    return [f"{level} [{sev.label.upper()}] {f.title}", "", f"**{f.summary}**", "", finding_detail_markdown(f), ""]
+    return [f"{level} [{sev.label.upper()}] {f.title}", "", f"**{f.summary}**", "",
+            finding_detail_markdown(f, ahead_text(f, result, ruleset)), ""]
 
 
 def markdown_header(result: ScreeningResult, ruleset: RuleSet) -> list[str]:
@@ -121,7 +137,7 @@ def clinician_markdown(result: ScreeningResult, ruleset: RuleSet, level: str = "
     out = [f"{level} Findings ({_counts(result, ruleset)})", ""]
     if result.findings:
         for f in result.findings:
-            out.extend(_md_finding(f, ruleset, level + "#"))
+            out.extend(_md_finding(f, result, ruleset, level + "#"))
     else:
         out.extend([meta.no_findings_note, ""])
     out.extend(medication_markdown(result, level))
@@ -193,5 +209,6 @@ def render_html(result: ScreeningResult, ruleset: RuleSet) -> str:
     """One printable, self-contained HTML page (inline CSS, no scripts, no external requests)."""
     return _environment().get_template("summary.html.j2").render(
         result=result, meta=ruleset.meta, discussion=ruleset.discussion, topic_title=ruleset.topic_title,
+        ahead=lambda f: ahead_text(f, result, ruleset),
         counts=_counts(result, ruleset), sources=_all_sources(result, ruleset),
     )

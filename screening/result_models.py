@@ -101,6 +101,19 @@ class MedLine(_Out):
         return any(m.how == "tolerant match" for m in self.matches)
 
 
+class Change(_Out):
+    """From `on`, the findings of one category are these (empty: none), if nothing else changes."""
+
+    on: date
+    category: str
+    findings: list[tuple[str, str, str]]   # (rule id, severity, title)
+
+    def describe(self, label: str) -> str:
+        if not self.findings:
+            return f"from {self.on.isoformat()}, no finding ({label})"
+        return f"from {self.on.isoformat()}, " + "; ".join(f"{sev} ({title})" for _, sev, title in self.findings)
+
+
 class RulesetInfo(_Out):
     name: str
     version: str
@@ -116,6 +129,7 @@ class ScreeningResult(_Out):
     input_problems: list[InputProblem]
     ruleset: RulesetInfo
     medications: list[MedLine] | None = None
+    changes_ahead: dict[str, list[Change]] | None = None     # by category; see timeline.with_changes_ahead
 
     @property
     def unrecognised_medications(self) -> list[MedLine]:

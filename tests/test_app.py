@@ -229,3 +229,47 @@ def test_clearing_the_list_makes_its_facts_unknown_again() -> None:
     assert any("Current opioid use" in e.value for e in at.error)
     at.text_area(key="med_text").set_value("").run()
     assert not at.error and len(at.dataframe) == 0
+
+
+def test_trainer_presents_a_case_takes_predictions_reveals_and_scores() -> None:
+    at = start()
+    at.sidebar.radio(key="mode").set_value("Trainer").run()
+    assert not at.exception
+    at.selectbox(key="tr_case").set_value("short-acting-6-days-is-critical").run()
+    assert any("###" in m.value or len(m.value) > 80 for m in at.markdown)     # the narrative, large
+    reveal = at.button(key="reveal_button_short-acting-6-days-is-critical")
+    assert reveal.disabled                                                  # predict first
+    for radio in [r for r in at.radio if r.key and r.key.startswith("pred_short-acting-6-days")]:
+        radio.set_value("critical" if radio.key.endswith("_opioids") else "no finding")
+    at.run()
+    at.button(key="reveal_button_short-acting-6-days-is-critical").click().run()
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert any(h.startswith("Reveal:") and "topics predicted correctly" in h for h in headers)
+    assert any("Opioids" in s.value and "Correct" in s.value for s in at.subheader)
+
+
+def test_trainer_filters_by_topic_and_difficulty() -> None:
+    at = start()
+    at.sidebar.radio(key="mode").set_value("Trainer").run()
+    everything = len(at.selectbox(key="tr_case").options)
+    at.multiselect(key="tr_topics").set_value(["transplant"]).run()
+    at.multiselect(key="tr_levels").set_value(["introductory"]).run()
+    narrowed = at.selectbox(key="tr_case").options
+    assert 0 < len(narrowed) < everything
+
+
+def test_pharmacist_double_check_compares_resolves_and_combines() -> None:
+    at = answer(answer(start(), "liver_chronic", "yes"), "opioid_current", "no")
+    at.sidebar.radio(key="mode").set_value("Pharmacist double-check").run()
+    assert not at.exception
+    assert at.radio(key="p2_liver_chronic").value is None                  # the first answers stay hidden
+    assert any("First screening on record: 2 answers" in i.value for i in at.info)
+    at.radio(key="p2_liver_chronic").set_value("no").run()
+    at.radio(key="p2_opioid_current").set_value("no").run()
+    at.button(key="dc_compare_button").click().run()
+    assert any("1 disagree" in m.value for m in at.markdown)
+    assert not any("Combined findings" in h.value for h in at.header)     # not before it is resolved
+    at.radio(key="res_liver_chronic").set_value("first").run()
+    assert any("Combined findings" in h.value for h in at.header)
+    assert any("Chronic liver disease" in w.value for w in at.warning)

@@ -37,3 +37,18 @@ def test_every_active_rule_fires_in_some_golden_case(ruleset: RuleSet) -> None:
     fired = {f.rule_id for c in CASES for f in screen_case(ruleset, load_case(c)).findings}
     never = sorted(cr.rule.id for cr in ruleset.rules if cr.rule.id not in fired)
     assert never == [], f"rules with no golden case that fires them: {never}"
+
+
+def test_every_case_is_ready_for_teaching(ruleset: RuleSet) -> None:
+    """Trainer mode filters by topic and difficulty and presents the narrative: every case has them."""
+    topic_ids = {t.id for t in ruleset.topics}
+    problems = []
+    for path in CASES:
+        case = load_case(path)
+        if not (case.title and case.narrative and case.difficulty and case.topics):
+            problems.append(f"{path.name}: needs title, narrative, topics and difficulty")
+        unknown = set(case.topics) - topic_ids
+        if unknown:
+            problems.append(f"{path.name}: unknown topics {sorted(unknown)}")
+    assert problems == []
+    assert len(CASES) >= 20

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from screening.app_state import widget_key
+from screening.app_state import PREFIX, widget_key
 from screening.ruleset import CompiledQuestion, RuleSet
 
 from .common import DATE_RANGE
 
 
-def question_widget(cq: CompiledQuestion) -> None:
-    q, key = cq.question, widget_key(cq.question.id)
+def question_widget(cq: CompiledQuestion, prefix: str = PREFIX) -> None:
+    q, key = cq.question, widget_key(cq.question.id, prefix)
     if q.type == "yes_no" or (q.type == "choice" and len(cq.options) <= 5):
         st.radio(q.prompt, options=list(cq.options), format_func=cq.options.__getitem__, index=None, key=key,
                  help=q.help, horizontal=q.type == "yes_no")
@@ -25,7 +25,7 @@ def question_widget(cq: CompiledQuestion) -> None:
         st.number_input(q.prompt, value=None, key=key, help=q.help)
 
 
-def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str]) -> None:
+def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str], prefix: str = PREFIX) -> None:
     load_problems: dict[str, str] = st.session_state.get("load_problems", {})
     for topic in ruleset.topics:
         questions = [cq for cq in ruleset.questions if cq.topic == topic.id and cq.question.id in visible]
@@ -37,8 +37,8 @@ def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str]) -> 
                 st.caption(topic.intro)
             for cq in questions:
                 qid = cq.question.id
-                question_widget(cq)
+                question_widget(cq, prefix)
                 if qid in problems:
                     st.error(f"**Not used:** {problems[qid]}", icon=":material/block:")
-                elif qid in load_problems and st.session_state.get(widget_key(qid)) is None:
+                elif prefix == PREFIX and qid in load_problems and st.session_state.get(widget_key(qid)) is None:
                     st.warning(load_problems[qid], icon=":material/description:")

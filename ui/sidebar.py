@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from screening.app_state import case_widget_values, clear_answers, widget_key
+from screening.app_state import PREFIXES, case_widget_values, clear_answers, widget_key
 from screening.case_file import parse_case
 from screening.errors import InputError
 from screening.ruleset import RuleSet
@@ -38,14 +38,26 @@ def on_case_upload(ruleset: RuleSet) -> None:
 
 
 def on_new_screening() -> None:
-    clear_answers(st.session_state)
+    for prefix in PREFIXES:
+        clear_answers(st.session_state, prefix)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("res_", "dc_"))]:
+        del st.session_state[key]
     st.session_state["med_text"] = ""
     st.session_state["load_problems"] = {}
     st.session_state["case_message"] = ("success", "Started a new screening: all answers cleared.")
 
 
-def sidebar(ruleset: RuleSet) -> None:
+MODES = ("Screening", "Pharmacist double-check", "Trainer")
+
+
+def sidebar(ruleset: RuleSet) -> str:
+    """Lay out the sidebar; return the chosen mode."""
     with st.sidebar:
+        mode = st.radio("Mode", MODES, key="mode", help="Screening: answer the checklist. Pharmacist double-check: "
+                        "answer it again without seeing the first answers, then compare. Trainer: teaching cases.")
+        if mode == MODES[2]:
+            st.caption(ruleset.meta.purpose)
+            return str(mode)
         st.header("Screening")
         st.date_input("Screening date", key="screening_date", format="YYYY-MM-DD",
                       min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
@@ -59,3 +71,4 @@ def sidebar(ruleset: RuleSet) -> None:
         st.divider()
         st.caption(f"Rule set {ruleset.meta.name} {ruleset.version}")
         st.caption(ruleset.meta.purpose)
+    return str(mode)

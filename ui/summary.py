@@ -2,38 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from screening.case_file import case_to_yaml
+from screening.record import make_record
+from screening.timeline import with_changes_ahead
 from screening.report import clinician_markdown, patient_markdown, render_html, render_markdown
 from screening.result_models import ScreeningResult
 from screening.ruleset import RuleSet
 
-from .common import safe_md
+from .common import Screened, safe_md
 
 VIEWS = ("Clinician view", "Patient discussion view")
 
 
-def summary_section(result: ScreeningResult, ruleset: RuleSet, answers: dict[str, Any],
-                    medications: list[str] | None = None) -> None:
+def summary_section(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> None:
+    result = screened.result
     st.header("Summary for discussion")
     st.caption(f"Screening date {result.screening_date.isoformat()} · {result.ruleset.name} "
                f"{result.ruleset.version} · SHA-256 {result.ruleset.sha256}")
     # Lazy tabs: only the open view is built and sent, so a click elsewhere stays cheap.
-    clinician, patient = st.tabs(list(VIEWS), key="summary_view", on_change="rerun")
+    clinician, patient = st.tabs(list(VIEWS), key=f"{key_prefix}summary_view", on_change="rerun")
     if clinician.open:
         with clinician:
             st.markdown(safe_md(clinician_markdown(result, ruleset, "####")))
     if patient.open:
         with patient:
             st.markdown(safe_md(patient_markdown(result, ruleset, "####")))
-    stamp = result.screening_date.isoformat()
-    left, middle, right = st.columns(3)
-    left.download_button("Download summary (Markdown)", data=lambda: render_markdown(result, ruleset),
-                         file_name=f"ldn-screening-{stamp}.md", mime="text/markdown", on_click="ignore")
-    middle.download_button("Download summary (printable HTML)", data=lambda: render_html(result, ruleset),
-                           file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore")
-    right.download_button("Download answers (case file)", data=lambda: case_to_yaml(result.screening_date, answers, medications=medications),
-                          file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore")
+    downloads(ruleset, screened, key_prefix)
+
+
+def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> None:
+    """Files are built only when clicked (deferred), and nothing is kept on the server."""
+    result, stamp = screened.result, screened.result.screening_date.isoformat()
+
+    def full() -> ScreeningResult:
+        return with_changes_ahead(ruleset, screened.answers, result, screened.medications)
+
+    cols = st.columns(4)
+    cols[0].download_button("Summary (Markdown)", data=lambda: render_markdown(full(), ruleset),
+                            file_name=f"ldn-screening-{stamp}.md", mime="text/markdown", on_click="ignore",
+                            icon=":material/download:", key=f"{key_prefix}dl_md")
+    cols[1].download_button("Summary (printable HTML)", data=lambda: render_html(full(), ruleset),
+                            file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore",
+                            icon=":material/download:", key=f"{key_prefix}dl_html")
+    cols[2].download_button("Answers (case file)", key=f"{key_prefix}dl_case",
+                            data=lambda: case_to_yaml(result.screening_date, screened.entered,
+                                                      medications=screened.medications),
+                            file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore",
+                            icon=":material/download:")
+    cols[3].download_button("Screening record (JSON)", key=f"{key_prefix}dl_record",
+                            data=lambda: make_record(result, screened.entered, screened.medications),
+                            file_name=f"ldn-record-{stamp}.json", mime="application/json", on_click="ignore",
+                            icon=":material/download:", help="Sealed with a SHA-256 so a pharmacist can verify it")

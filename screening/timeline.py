@@ -1,0 +1,53 @@
+"""What would change a finding with time: re-screen the same answers on later dates.
+
+Rules whose conditions count days (days_since) change as the screening date moves on. Rather than
+teach Python each rule's thresholds, screen again day by day and report when each category's
+findings change; whatever thresholds the rule files hold, the dates come out right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from .conditions import DaysSince, walk
+from .engine import screen
+from .result_models import Change, ScreeningResult
+from .ruleset import RuleSet
+
+HORIZON_DAYS = 60
+
+
+def time_dependent_rules(ruleset: RuleSet) -> frozenset[str]:
+    return frozenset(cr.rule.id for cr in ruleset.rules if any(isinstance(n, DaysSince) for n in walk(cr.rule.when)))
+
+
+def _category_state(result: ScreeningResult, category: str) -> list[tuple[str, str, str]]:
+    return sorted((f.rule_id, f.severity, f.title) for f in result.findings if f.category == category)
+
+
+def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: ScreeningResult,
+                  medications: list[str] | None = None, horizon: int = HORIZON_DAYS) -> dict[str, list[Change]]:
+    """For each category with a date-dependent finding now, the dates its findings change, if nothing else does."""
+    timed = time_dependent_rules(ruleset)
+    categories = {f.category for f in result.findings if f.rule_id in timed}
+    if not categories:
+        return {}
+    states = {c: _category_state(result, c) for c in categories}
+    out: dict[str, list[Change]] = {c: [] for c in categories}
+    for offset in range(1, horizon + 1):
+        day = result.screening_date + timedelta(days=offset)
+        later = screen(ruleset, answers, day, medications=medications)
+        for c in categories:
+            state = _category_state(later, c)
+            if state != states[c]:
+                out[c].append(Change(on=day, category=c, findings=state))
+                states[c] = state
+    return out
+
+
+def with_changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: ScreeningResult,
+                       medications: list[str] | None = None) -> ScreeningResult:
+    """The same result, carrying the dates its date-dependent findings change (for reports)."""
+    return result.model_copy(update={"changes_ahead": changes_ahead(ruleset, answers, result, medications)})

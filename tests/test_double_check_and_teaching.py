@@ -1,0 +1,64 @@
+"""The pharmacist's comparison, the trainer's scoring, and 'what would change with time'."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening.double_check import Unresolved, combine, compare
+from screening.engine import screen_raw
+from screening.report import render_markdown
+from screening.ruleset import RuleSet
+from screening.teaching import score_predictions
+from screening.timeline import with_changes_ahead
+from tests.helpers import SCREENING_DATE, days_ago, recent_opioid
+
+
+def test_compare_lists_every_applicable_question_and_flags_disagreements(ruleset: RuleSet) -> None:
+    first = {"opioid_current": "no", "opioid_past_30_days": "yes", "liver_chronic": "yes"}
+    second = {"opioid_current": "no", "opioid_past_30_days": "no", "liver_chronic": "yes", "thyroid_hormone": "yes"}
+    comparisons = compare(ruleset, first, second, SCREENING_DATE)
+    disagree = {c.question_id: (c.first, c.second) for c in comparisons if not c.agree}
+    assert disagree["opioid_past_30_days"] == ("Yes", "No")
+    assert disagree["thyroid_hormone"] == (None, "Yes")
+    listed = {c.question_id for c in comparisons}
+    assert "opioid_agent" in listed and "opioid_agent" not in disagree   # applies in the first; unanswered in both
+    assert "liver_chronic" in listed and "liver_chronic" not in disagree
+
+
+def test_combined_answers_need_every_disagreement_resolved(ruleset: RuleSet) -> None:
+    first, second = {"liver_chronic": "yes", "renal_severe": "no"}, {"liver_chronic": "no", "renal_severe": "no"}
+    comparisons = compare(ruleset, first, second, SCREENING_DATE)
+    with pytest.raises(Unresolved, match="liver_chronic"):
+        combine(first, second, comparisons, {})
+    assert combine(first, second, comparisons, {"liver_chronic": "first"}) == {"liver_chronic": "yes",
+                                                                             "renal_severe": "no"}
+    assert combine(first, second, comparisons, {"liver_chronic": "second"})["liver_chronic"] == "no"
+
+
+def test_predictions_score_against_the_most_severe_finding_per_topic(ruleset: RuleSet) -> None:
+    result = screen_raw(ruleset, {"opioid_current": "yes", "thyroid_hormone": "yes"}, SCREENING_DATE)
+    scores = {s.topic: s for s in score_predictions(result, {"opioids": "critical", "thyroid": "info",
+                                                              "liver": "no finding"})}
+    assert scores["opioids"].correct and scores["liver"].correct
+    assert not scores["thyroid"].correct and scores["thyroid"].actual == "warning"
+
+
+def test_interval_findings_say_when_they_change(ruleset: RuleSet) -> None:
+    answers = recent_opioid("tramadol", "immediate_release", 3)
+    result = screen_raw(ruleset, answers, SCREENING_DATE)
+    from screening.answers import parse_answers
+    typed, _ = parse_answers(ruleset, answers, SCREENING_DATE)
+    full = with_changes_ahead(ruleset, typed, result)
+    opioid = full.changes_ahead["opioid"]
+    assert [(c.on.isoformat(), [r for r, _, _ in c.findings]) for c in opioid] == [
+        ("2026-11-27", ["opioid-short-acting-7-to-13-days"]), ("2026-12-04", [])]
+    md = render_markdown(full, ruleset)
+    assert ("If nothing else changes: from 2026-11-27, warning (Short-acting opioid 7 to 13 days ago); "
+            "from 2026-12-04, no finding (Opioids).") in md
+
+
+def test_findings_that_do_not_depend_on_dates_have_no_timeline(ruleset: RuleSet) -> None:
+    answers = {"liver_chronic": "yes", "opioid_current": "yes"}
+    result = screen_raw(ruleset, answers, SCREENING_DATE)
+    assert with_changes_ahead(ruleset, answers, result).changes_ahead == {}
+    assert days_ago(0) == SCREENING_DATE.isoformat()
