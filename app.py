@@ -11,6 +11,7 @@ from screening.app_state import default_screening_date, keep_hidden_answers
 from screening.errors import RuleSetError
 from screening.loader import DEFAULT_RULES_DIR
 from screening.ruleset import RuleSet
+from ui.auth import signed_in
 from ui.checklist import checklist
 from ui.common import ahead_for, cached_ruleset, evaluate
 from ui.double_check import double_check_page
@@ -51,6 +52,8 @@ def main() -> None:
         st.error("The rule files are invalid, so no screening is possible. Nothing below would be complete "
                  "or reliable; fix the rule files and reload.", icon=":material/dangerous:")
         st.code(exc.report(), language=None)
+        st.stop()
+    if not signed_in(ruleset):
         st.stop()
     st.session_state.setdefault("screening_date", default_screening_date())
     keep_hidden_answers(st.session_state)

@@ -273,3 +273,37 @@ def test_pharmacist_double_check_compares_resolves_and_combines() -> None:
     at.radio(key="res_liver_chronic").set_value("first").run()
     assert any("Combined findings" in h.value for h in at.header)
     assert any("Chronic liver disease" in w.value for w in at.warning)
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only",
+        "client_id": "ldn-screening", "client_secret": "test-only",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+
+
+def test_without_auth_secrets_the_app_opens_directly() -> None:
+    at = start()
+    assert not any(b.key == "sign_in" for b in at.button)
+    assert len(at.radio) > 0
+
+
+def test_with_auth_secrets_a_signed_out_user_sees_only_the_sign_in_prompt() -> None:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = AUTH
+    at.user["is_logged_in"] = False
+    at.run()
+    assert not at.exception
+    assert any(b.key == "sign_in" for b in at.button)
+    assert [r.key for r in at.radio] == []                                  # no checklist, no answers
+
+
+def test_with_auth_secrets_a_signed_in_user_screens_as_usual() -> None:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = AUTH
+    at.user["is_logged_in"] = True
+    at.user["email"] = "clinician@example.org"
+    at.session_state["screening_date"] = SCREENING_DATE
+    at.run()
+    assert not at.exception
+    assert any("Signed in as clinician@example.org" in c.value for c in at.sidebar.caption)
+    at = answer(at, "opioid_current", "yes")
+    assert any("CRITICAL: Current opioid use" in e.value for e in at.error)
