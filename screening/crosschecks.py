@@ -15,7 +15,7 @@ from .conditions import (Answered, Compare, Condition, DaysSince, Equals, In, Lo
 from .errors import Problem
 from .medications import normalise
 from .rule_models import (MED_CLASSES, AnswerLabelValue, DateAfterValue, DaysSinceValue, MedicationFile,
-                          MedicationLinesValue, MedicationVocabulary, Question, Rule, RulesetFile, SourcesFile,
+                          MedicationVocabulary, Question, Rule, RulesetFile, SourcesFile,
                           TableFile, TopicFile)
 
 SUMMARY_MAX = 140
@@ -224,11 +224,6 @@ class RuleSetChecker:
         yield from self._check_placeholders(file, where, rule)
 
     def _check_value(self, file: str, where: str, name: str, value: object) -> Iterator[Problem]:
-        if isinstance(value, MedicationLinesValue):
-            if value.medication_lines not in self.facts:
-                yield Problem(file, f'field "values.{name}": unknown fact "{value.medication_lines}" (known: '
-                                    f"{', '.join(self.facts)})", where)
-            return
         qid = (value.days_since if isinstance(value, DaysSinceValue)
                else value.date_after.question if isinstance(value, DateAfterValue)
                else value.answer_label)  # type: ignore[union-attr]
@@ -247,8 +242,6 @@ class RuleSetChecker:
             return _WIDEST_NUMBER
         if isinstance(value, DateAfterValue):
             return _WIDEST_DATE
-        if isinstance(value, MedicationLinesValue):
-            return 10_000       # a list of lines has no bound: it belongs in the detail, not the summary
         if isinstance(value, AnswerLabelValue) and value.answer_label in self.questions:
             q = self.questions[value.answer_label]
             labels = [o.label for o in q.options or []]

@@ -16,7 +16,7 @@ from .errors import FieldProblem
 from .result_models import (Finding, InputProblem, MedLine, NotAssessed, ScreeningResult, SourceRef,
                             Trigger)
 from .medications import fact_lines, fact_values
-from .rule_models import SEVERITY_ORDER, AnswerLabelValue, DateAfterValue, DaysSinceValue, MedicationLinesValue
+from .rule_models import SEVERITY_ORDER, AnswerLabelValue, DateAfterValue, DaysSinceValue
 from .ruleset import CompiledRule, RuleSet
 
 NOT_RECORDED = "not recorded"
@@ -45,13 +45,10 @@ def _med_text(rows: list[MedLine]) -> str:
     return "; ".join(f'"{r.line.strip()}"' for r in rows) or NOT_RECORDED
 
 
-def _values(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], screening_date: date,
-            meds: list[MedLine]) -> dict[str, str]:
+def _values(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], screening_date: date) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, spec in cr.rule.values.items():
-        if isinstance(spec, MedicationLinesValue):
-            out[name] = _med_text(fact_lines(ruleset.facts[spec.medication_lines], meds))
-        elif isinstance(spec, DaysSinceValue):
+        if isinstance(spec, DaysSinceValue):
             day = answers.get(spec.days_since)
             out[name] = str((screening_date - day).days) if day is not None else NOT_RECORDED
         elif isinstance(spec, DateAfterValue):
@@ -78,7 +75,7 @@ def _finding(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], scr
     """Fill the rule's wording. Built with model_construct: every field comes from validated rules
     and typed answers, and a screening must stay cheap enough to run on every click."""
     rule, w = cr.rule, cr.rule.wording
-    values = _values(ruleset, cr, answers, screening_date, meds)
+    values = _values(ruleset, cr, answers, screening_date)
 
     def fill(text: str) -> str:
         return text.format_map(values) if values else text

@@ -17,12 +17,14 @@ from .engine import source_ref
 from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>:@=$&])")
 
 
 def md_escape(text: str) -> str:
-    """Make text inert in Markdown: no emphasis, links, HTML or headings, whatever it contains."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    """Make text a user typed inert in Markdown: one line, no emphasis, links, autolinks, HTML, headings,
+    tables, maths or Streamlit shortcodes, whatever it contains."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in text)   # line breaks and control characters
+    return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 def result_to_json(result: ScreeningResult) -> dict[str, Any]:
@@ -100,8 +102,9 @@ def ahead_text(f: Finding, result: ScreeningResult, ruleset: RuleSet) -> str | N
 def finding_detail_markdown(f: Finding, ahead: str | None = None) -> str:
     """What triggered a finding, why it matters, what to discuss, what would change it, its sources."""
     lines = []
-    if f.triggered_by:
-        lines.append("- **Triggered by:** " + "; ".join(f"{t.prompt} — {t.answer}" for t in f.triggered_by))
+    if f.triggered_by:   # answers can hold what a user typed (medication lines): escaped, never markup
+        lines.append("- **Triggered by:** " + "; ".join(f"{t.prompt} — {md_escape(t.answer)}"
+                                                         for t in f.triggered_by))
     lines.append(f"- **Why it matters:** {f.why}")
     if f.sources_disagree:
         lines.append(f"- **Where sources disagree:** {f.sources_disagree}")

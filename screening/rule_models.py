@@ -88,13 +88,9 @@ class AnswerLabelValue(_Strict):
     answer_label: QuestionId = Field(description="the label of the chosen option")
 
 
-class MedicationLinesValue(_Strict):
-    medication_lines: Annotated[str, Field(pattern=r"^med_[a-z0-9_]+$")] = Field(
-        description="the medication-list lines that make this fact yes, joined with semicolons")
-
-
-_VALUE_TAGS = {DaysSinceValue: "days_since", DateAfterValue: "date_after", AnswerLabelValue: "answer_label",
-               MedicationLinesValue: "medication_lines"}
+# Values come only from answers and the rule set's own labels: text a user typed (a medication line)
+# never enters rule wording, so every renderer can treat wording as trusted and escape user text alone.
+_VALUE_TAGS = {DaysSinceValue: "days_since", DateAfterValue: "date_after", AnswerLabelValue: "answer_label"}
 
 
 def _value_key(value: object) -> str | None:
@@ -109,13 +105,11 @@ ComputedValue = Annotated[
         Annotated[DaysSinceValue, Tag("days_since")],
         Annotated[DateAfterValue, Tag("date_after")],
         Annotated[AnswerLabelValue, Tag("answer_label")],
-        Annotated[MedicationLinesValue, Tag("medication_lines")],
     ],
     Discriminator(
         _value_key,
         custom_error_type="value_shape",
-        custom_error_message="a value is a mapping with exactly one key: days_since, date_after, answer_label or "
-                             "medication_lines",
+        custom_error_message="a value is a mapping with exactly one key: days_since, date_after or answer_label",
     ),
 ]
 

@@ -60,7 +60,7 @@ def test_text_from_a_case_file_is_inert_in_html_and_markdown(ruleset: RuleSet) -
     assert "<img" not in html and "&lt;img src=x" in html
     md = render_markdown(result, ruleset)
     unescaped = re.compile(r"(?<!\\)(<img|\[link|\*\*bold)")
-    assert "img src=x" in md and not unescaped.search(md)
+    assert "img src" in md and not unescaped.search(md)
 
 
 def test_markdown_escape_neutralises_markup() -> None:
