@@ -44,7 +44,8 @@ def screening_page(ruleset: RuleSet) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="LDN safety screening", page_icon=":material/medication:", layout="wide")
+    # No page_icon: a Material icon there makes the browser fetch it from a font CDN; the default is local.
+    st.set_page_config(page_title="LDN safety screening", layout="wide")
     try:
         ruleset = cached_ruleset(os.environ.get("LDN_RULES_DIR", str(DEFAULT_RULES_DIR)))
     except RuleSetError as exc:

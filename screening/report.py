@@ -20,11 +20,19 @@ from .ruleset import RuleSet
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>:@=$&])")
 
 
+_WORD_JOINER = "\u2060"
+_AUTOLINK_PARTS = re.compile(r"(:|@|(?<=www)(?=\\?\.))", re.IGNORECASE)
+
+
 def md_escape(text: str) -> str:
     """Make text a user typed inert in Markdown: one line, no emphasis, links, autolinks, HTML, headings,
-    tables, maths or Streamlit shortcodes, whatever it contains."""
+    tables, maths or Streamlit shortcodes, whatever it contains.
+
+    Backslash escapes stop markup, but GFM autolinks (http://, www., e-mail) and Streamlit's
+    :shortcodes: are found after escapes are resolved, so an invisible word joiner also breaks them.
+    """
     flat = "".join(ch if ch.isprintable() else " " for ch in text)   # line breaks and control characters
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    return _AUTOLINK_PARTS.sub(lambda m: m.group(0) + _WORD_JOINER, _MD_SPECIAL.sub(r"\\\1", flat))
 
 
 def result_to_json(result: ScreeningResult) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from screening.app_state import PREFIX, widget_key
+from screening.report import md_escape
 from screening.ruleset import CompiledQuestion, RuleSet
 
 from .common import DATE_RANGE
@@ -39,6 +40,6 @@ def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str], pre
                 qid = cq.question.id
                 question_widget(cq, prefix)
                 if qid in problems:
-                    st.error(f"**Not used:** {problems[qid]}", icon=":material/block:")
+                    st.error(f"**Not used:** {md_escape(problems[qid])}", icon=":material/block:")
                 elif prefix == PREFIX and qid in load_problems and st.session_state.get(widget_key(qid)) is None:
-                    st.warning(load_problems[qid], icon=":material/description:")
+                    st.warning(md_escape(load_problems[qid]), icon=":material/description:")

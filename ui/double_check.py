@@ -12,6 +12,7 @@ from screening.double_check import Comparison, combine, compare
 from screening.errors import InputError
 from screening.medications import split_lines
 from screening.record import rescreen, verify_record
+from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 from .checklist import checklist
@@ -53,14 +54,15 @@ def record_section(ruleset: RuleSet) -> None:
         st.file_uploader("Screening record", type=["json"], key="dc_record_upload", on_change=_on_record_upload,
                          args=(ruleset,))
         if "dc_record_error" in st.session_state:
-            st.error(st.session_state["dc_record_error"], icon=":material/block:")
+            st.error(md_escape(st.session_state["dc_record_error"]), icon=":material/block:")
         check = st.session_state.get("dc_verification")
         if check is None:
             return
         if not check.trusted:
-            st.error("**UNTRUSTED RECORD.** " + " ".join(check.messages), icon=":material/gpp_bad:")
+            st.error("**UNTRUSTED RECORD.** " + md_escape(" ".join(check.messages)), icon=":material/gpp_bad:")
             return
-        (st.success if check.same_ruleset else st.warning)(" ".join(check.messages), icon=":material/verified:")
+        (st.success if check.same_ruleset else st.warning)(md_escape(" ".join(check.messages)),
+                                                           icon=":material/verified:")
         again = rescreen(check.record, ruleset)
         if again.changes:
             st.markdown("**Re-screened with the current rules:**")

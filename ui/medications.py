@@ -8,6 +8,7 @@ import streamlit as st
 from screening.errors import InputError
 from screening.medication_input import csv_column_lines, guess_medication_column, read_csv
 from screening.medications import split_lines
+from screening.report import md_escape
 from screening.result_models import MedLine
 
 TEXT_KEY = "med_text"
@@ -33,7 +34,7 @@ def _csv_loader() -> None:
         try:
             frame = read_csv(upload.getvalue(), upload.name)
         except InputError as exc:
-            st.error(f"Nothing was loaded; the list is unchanged.\n\n{exc.report()}", icon=":material/block:")
+            st.error(f"Nothing was loaded; the list is unchanged.\n\n{md_escape(exc.report())}", icon=":material/block:")
             return
         columns = [str(c) for c in frame.columns]
         column = st.selectbox("Column with the medications", columns,
@@ -41,7 +42,7 @@ def _csv_loader() -> None:
         try:
             lines = csv_column_lines(frame, column, upload.name)
         except InputError as exc:
-            st.error(exc.report(), icon=":material/block:")
+            st.error(md_escape(exc.report()), icon=":material/block:")
             return
         st.button(f"Use {len(lines)} rows of \"{column}\" as the list", on_click=_use_csv_column,
                   args=(lines, f'{upload.name}, column "{column}"'))
@@ -58,7 +59,7 @@ def medication_input() -> list[str] | None:
         _csv_loader()
         message = st.session_state.pop("med_message", None)
         if message:
-            st.success(message[1])
+            st.success(md_escape(message[1]))
         if "med_text_previous" in st.session_state:
             st.button("Undo: put back the list from before the CSV", on_click=_undo_csv)
     text = st.session_state.get(TEXT_KEY) or ""

@@ -7,6 +7,7 @@ import streamlit as st
 from screening.app_state import PREFIXES, case_widget_values, clear_answers, widget_key
 from screening.case_file import parse_case
 from screening.errors import InputError
+from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 from .common import DATE_RANGE
@@ -66,7 +67,7 @@ def sidebar(ruleset: RuleSet) -> str:
                          on_change=on_case_upload, args=(ruleset,))
         message = st.session_state.get("case_message")
         if message:
-            {"error": st.error, "warning": st.warning, "success": st.success}[message[0]](message[1])
+            {"error": st.error, "warning": st.warning, "success": st.success}[message[0]](md_escape(message[1]))
         st.button("Start a new screening", on_click=on_new_screening, use_container_width=True)
         st.divider()
         st.caption(f"Rule set {ruleset.meta.name} {ruleset.version}")
