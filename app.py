@@ -25,7 +25,7 @@ from ui.trainer import trainer_page
 def screening_page(ruleset: RuleSet) -> None:
     st.title("LDN safety screening")
     st.markdown(f"**{ruleset.meta.purpose}**")
-    progress = st.empty()
+    progress = st.container()   # a container, not st.empty: the bar does not blink on each rerun
     left, right = st.columns([3, 2], gap="large")
     with left:
         medications = medication_input()

@@ -51,7 +51,7 @@ def _csv_loader() -> None:
 def medication_input() -> list[str] | None:
     """The list as lines, or None when nothing was entered (so list facts stay unknown)."""
     with st.container(border=True):
-        st.subheader("Medication list")
+        st.header("Medication list")
         st.caption("One medicine per line, as written in the record or on the label: brand or generic, strength "
                    "and directions are fine. Lines that are not recognised are listed for review, never dropped.")
         st.text_area("Medication list", key=TEXT_KEY, height=150, label_visibility="collapsed",

@@ -25,10 +25,10 @@ def summary_section(ruleset: RuleSet, screened: Screened, key_prefix: str = "") 
     clinician, patient = st.tabs(list(VIEWS), key=f"{key_prefix}summary_view", on_change="rerun")
     if clinician.open:
         with clinician:
-            st.markdown(safe_md(clinician_markdown(result, ruleset, "####")))
+            st.markdown(safe_md(clinician_markdown(result, ruleset, "###")))
     if patient.open:
         with patient:
-            st.markdown(safe_md(patient_markdown(result, ruleset, "####")))
+            st.markdown(safe_md(patient_markdown(result, ruleset, "###")))
     downloads(ruleset, screened, key_prefix)
 
 
