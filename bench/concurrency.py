@@ -15,8 +15,9 @@ Times per click:
   that the engine predicts for this session's answers so far (for the list, its own marker in its own
   table). A MutationObserver armed before the click records it, so no polling delay is added.
 - server round trip, browserless: one extra client replays the warm-up session's rerun requests over
-  Streamlit's WebSocket during each round's steps, and after each round N such clients replay them at
-  once (no browser at all): request sent to 'script finished' received, the server's share alone.
+  Streamlit's WebSocket during each round's steps (about one a second), and after each round N such
+  clients replay them at once (no browser at all, same think time as the browser sessions): request sent
+  to 'script finished' received, the server's share alone.
 Chromium runs at nice 19 (--browser-nice): it stands in for every user's own machine, rendering all N
 pages on the same cores as the server, and should not starve the server it measures.
 
@@ -71,7 +72,9 @@ TARGET_MB_PER_SESSION = 2.0
 STEP_TIMEOUT_MS = 60_000
 LOAD_TIMEOUT_MS = 180_000
 VIEWPORT = {"width": 1400, "height": 1600}      # as tests/e2e
-CLOSE_RESERVE_S = 45.0          # kept back from --max-seconds for checks, closing and the report
+CLOSE_RESERVE_S = 60.0          # kept back from --max-seconds for checks, closing and the report
+PROBE_THINK_MS = 1000          # the browserless client during a browser round clicks about once a second
+OPEN_BUDGET_S = 4.0             # a round starts only with this much time per session (to load it) left
 MARKER_RE = re.compile(r"zzmarker(\d+)")
 
 # Arm a MutationObserver before an action; window.__bench.done resolves once the expected state is reached.
@@ -390,6 +393,12 @@ def server_process(url: str) -> psutil.Process:
     raise RuntimeError(f"no streamlit process found for {url}")
 
 
+def driver_processes(server: psutil.Process) -> list[psutil.Process]:
+    """This script and Playwright's driver: every process of ours that is neither Chromium nor the server."""
+    skip = {p.pid for p in [server, *server.children(recursive=True), *chromium_processes()]}
+    return [psutil.Process(), *[p for p in psutil.Process().children(recursive=True) if p.pid not in skip]]
+
+
 def chromium_processes() -> list[psutil.Process]:
     out = []
     for child in psutil.Process().children(recursive=True):
@@ -530,13 +539,14 @@ async def round_of(browser: Browser, url: str, server: psutil.Process, ruleset: 
         await asyncio.sleep(1.0)         # let the server settle after the first runs
         after_open = rss_mb(server)
         cpu_server, cpu_browser = cpu_seconds([server]), cpu_seconds(chromium_processes())
-        cpu_self, cpu_busy = cpu_seconds([psutil.Process()]), busy_seconds()
+        cpu_driver, cpu_busy = cpu_seconds(driver_processes(server)), busy_seconds()
         t_steps = time.perf_counter()
         probe_samples: list[float] = []
         probe_errors: list[str] = []
         probe_stop = asyncio.Event()
-        probe = asyncio.create_task(protocol_client(url, probe_requests, think_ms, 999, probe_stop, probe_samples,
-                                                    probe_errors)) if probe_requests else None
+        probe = asyncio.create_task(protocol_client(url, probe_requests, max(think_ms, PROBE_THINK_MS), 999,
+                                                    probe_stop, probe_samples, probe_errors)) if probe_requests \
+            else None
         await opened.wait()
         await stepped.wait()
         steps_s = time.perf_counter() - t_steps
@@ -544,20 +554,18 @@ async def round_of(browser: Browser, url: str, server: psutil.Process, ruleset: 
         if probe is not None:
             await probe
         cpu_server, cpu_browser = cpu_seconds([server]) - cpu_server, cpu_seconds(chromium_processes()) - cpu_browser
-        cpu_self, cpu_busy = cpu_seconds([psutil.Process()]) - cpu_self, busy_seconds() - cpu_busy
+        cpu_driver, cpu_busy = cpu_seconds(driver_processes(server)) - cpu_driver, busy_seconds() - cpu_busy
         after_steps = rss_mb(server)
         results = [await t for t in tasks]
     finally:
         for t in tasks:
             t.cancel()
-        for c in contexts:
-            try:
-                await asyncio.wait_for(c.close(), 30)
-            except Exception:  # noqa: BLE001 - closing is best effort; the browser goes at the end anyway
-                pass
+        # best effort, all at once and bounded: the browser itself is closed at the end anyway
+        await asyncio.wait([asyncio.create_task(c.close()) for c in contexts] or [asyncio.sleep(0)], timeout=30)
     return {"n": n, "results": results, "before": before, "after_open": after_open, "after_steps": after_steps,
             "open_s": open_s, "steps_s": steps_s, "cpu_server": cpu_server, "cpu_browser": cpu_browser,
-            "cpu_other": max(0.0, cpu_busy - cpu_server - cpu_browser - cpu_self), "cpu_busy": cpu_busy,
+            "cpu_other": max(0.0, cpu_busy - cpu_server - cpu_browser - cpu_driver), "cpu_driver": cpu_driver,
+            "cpu_busy": cpu_busy,
             "load": os.getloadavg()[0], "planned": sum(len(p.steps) for p in plans),
             "probe": probe_samples, "probe_errors": probe_errors}
 
@@ -583,7 +591,8 @@ def report(r: dict[str, Any], think_ms: int) -> None:
     if r["probe"]:
         probe = r["probe"]
         print(f"  one browserless client: p50 {statistics.median(probe):6.0f} ms  p95 {percentile(probe, 95):6.0f} ms"
-              f"  samples {len(probe)}  (replays the clicks over the WebSocket meanwhile: the server's share)")
+              f"  samples {len(probe)}  (one more session, replaying clicks over the WebSocket about once a "
+              "second meanwhile: the server's share alone)")
     per = (r["after_steps"] - r["before"]) / n
     per_open = (r["after_open"] - r["before"]) / n
     verdict = "meets" if per <= TARGET_MB_PER_SESSION else "MISSES"
@@ -595,6 +604,7 @@ def report(r: dict[str, Any], think_ms: int) -> None:
     print(f"time: {n} sessions open in {r['open_s']:.1f} s, steps {r['steps_s']:.1f} s.  CPU during steps: "
           f"server {r['cpu_server']:.1f} s ({100 * r['cpu_server'] / steps:.0f}% of a core), "
           f"Chromium {r['cpu_browser']:.1f} s ({100 * r['cpu_browser'] / steps:.0f}%), "
+          f"driver {r['cpu_driver']:.1f} s ({100 * r['cpu_driver'] / steps:.0f}%), "
           f"server CPU per click {1000 * r['cpu_server'] / max(1, len(samples) + len(r['probe'])):.0f} ms")
     print(f"machine during steps: {100 * r['cpu_busy'] / steps:.0f}% of {psutil.cpu_count()} cores busy; "
           f"processes outside this benchmark {r['cpu_other']:.1f} s CPU; 1-min load average {r['load']:.1f}")
@@ -631,8 +641,8 @@ async def main_async(args: argparse.Namespace, deadline: float) -> int:
                     raise RuntimeError(f"warm-up session sent {len(requests)} rerun requests, expected one to "
                                        "connect and one per click")
                 for n in args.sessions:
-                    if time.monotonic() > deadline:
-                        print(f"\n== {n} concurrent sessions: NOT RUN, out of time ==")
+                    if time.monotonic() + OPEN_BUDGET_S * n > deadline:
+                        print(f"\n== {n} concurrent sessions: NOT RUN, too little of --max-seconds left ==")
                         out_of_time = True
                         continue
                     if not args.browserless_only:
