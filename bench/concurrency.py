@@ -115,8 +115,14 @@ ARM_JS = r"""
     const check = () => { if (b.t0 !== null && reached()) finish({ok: true, ms: performance.now() - b.t0}); };
     const timer = setTimeout(() => {
       const p = document.querySelector('[data-testid="stProgress"] p');
+      const grid = '[data-testid="stDataFrame"]';
       finish({ok: false, clicked: b.t0 !== null, progress: p ? p.textContent : null,
-              state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')});
+              state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
+              textarea: Array.from(document.querySelectorAll('textarea')).map(t => t.value),
+              linesRead: Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"]'))
+                .map(e => e.textContent).filter(t => t.includes('lines read')),
+              tables: document.querySelectorAll(grid).length,
+              cells: Array.from(document.querySelectorAll(grid + ' [role="gridcell"]')).map(c => c.textContent)});
     }, timeoutMs);
     obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
   });
