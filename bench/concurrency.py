@@ -69,7 +69,7 @@ QUESTIONS = ("opioid_current", "liver_acute", "liver_chronic", "thyroid_hashimot
 MED_STEP_AT = 2
 TARGET_P95_MS = 500.0
 TARGET_MB_PER_SESSION = 2.0
-STEP_TIMEOUT_MS = 60_000
+STEP_TIMEOUT_MS = 120_000        # per click; under 50 sessions a page can take a minute to draw its first table
 LOAD_TIMEOUT_MS = 180_000
 VIEWPORT = {"width": 1400, "height": 1600}      # as tests/e2e
 CLOSE_RESERVE_S = 60.0          # kept back from --max-seconds for checks, closing and the report
@@ -195,6 +195,7 @@ class SessionResult:
     samples_ms: list[float] = field(default_factory=list)
     wall_ms: list[float] = field(default_factory=list)
     steps_done: int = 0
+    failed_step: bool = False       # the step after steps_done started but its update was not seen in time
     out_of_time: bool = False
     errors: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
@@ -460,6 +461,7 @@ async def run_steps(page: Page, plan: Plan, ruleset: RuleSet, think_ms: int, sto
         outcome = await page.evaluate("() => window.__bench.done")
         wall = (time.perf_counter() - start) * 1000
         if not outcome.get("ok"):
+            res.failed_step = True
             res.errors.append(f"session {plan.index} step {n + 1} ({step.kind} {step.question or ''}): expected "
                               f"{after.progress!r} {after.counts} not reached: {outcome}")
             return
@@ -469,8 +471,12 @@ async def run_steps(page: Page, plan: Plan, ruleset: RuleSet, think_ms: int, sto
 
 
 async def check_isolation(page: Page, plan: Plan, ruleset: RuleSet, res: SessionResult) -> None:
-    """The page shows this session's state after its completed steps, and nothing of another session's."""
+    """The page shows this session's state after its completed steps, and nothing of another session's.
+
+    After a step that timed out, the page may show the state before or after it; either is its own.
+    """
     state = plan.steps[res.steps_done - 1].after if res.steps_done else plan.start
+    states = [state, plan.steps[res.steps_done].after] if res.failed_step else [state]
     snap = await page.evaluate(SNAPSHOT_JS)
     who = f"session {res.index}" + (f" (checked as session {plan.index})" if plan.index != res.index else "")
     seen = set()
@@ -479,7 +485,7 @@ async def check_isolation(page: Page, plan: Plan, ruleset: RuleSet, res: Session
     others = sorted(seen - {plan.index})
     if others:
         res.leaks.append(f"{who} shows other sessions' markers: {others}")
-    if state.med_done:
+    if all(st.med_done for st in states):
         if plan.index not in seen:
             res.errors.append(f"{who}: its own marker is not on its page")
         if not any(c.startswith(plan.marker + " ") for c in snap["cells"]) or \
@@ -490,13 +496,13 @@ async def check_isolation(page: Page, plan: Plan, ruleset: RuleSet, res: Session
         if cq.question.prompt not in snap["radios"]:
             continue            # hidden by skip logic (none of these six is, but stay honest)
         shown = snap["radios"][cq.question.prompt]
-        want = cq.options[state.answers[q]] if q in state.answers else None
-        if shown != want:
-            res.leaks.append(f"{who}: {q} shows {shown!r}, expected {want!r}")
+        wants = [cq.options[st.answers[q]] if q in st.answers else None for st in states]
+        if shown not in wants:
+            res.leaks.append(f"{who}: {q} shows {shown!r}, expected {' or '.join(map(repr, wants))}")
     alerts = set(snap["alerts"])
-    if alerts != set(state.alerts):
+    if all(alerts != set(st.alerts) for st in states):
         res.leaks.append(f"{who}: findings {sorted(alerts)} != expected {sorted(state.alerts)}")
-    if state.progress not in snap["text"]:
+    if all(st.progress not in snap["text"] for st in states):
         res.errors.append(f"{who}: progress {state.progress!r} not on the page")
 
 
@@ -512,7 +518,10 @@ async def session(browser: Browser, url: str, plan: Plan, ruleset: RuleSet, thin
         context, page = await open_session(browser, url, prompt, wire, load_ms)
         contexts.append(context)
     except Exception as exc:  # noqa: BLE001 - reported; the barriers must still be passed
-        res.errors.append(f"session {plan.index}: did not load: {exc!r}"[:500])
+        if time.monotonic() >= stop_at - 1:
+            res.out_of_time = True      # the time limit cut the load short: not the app's failure
+        else:
+            res.errors.append(f"session {plan.index}: did not load: {exc!r}"[:500])
         page = None
     await opened.wait()              # every session is open: the driver reads memory now
     await opened.wait()              # ... and releases them together
