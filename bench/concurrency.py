@@ -40,10 +40,12 @@ import argparse
 import asyncio
 import base64
 import os
+import random
 import re
 import statistics
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -193,6 +195,7 @@ class Plan:
 class SessionResult:
     index: int
     samples_ms: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)          # the step kind of each sample: radio or meds
     wall_ms: list[float] = field(default_factory=list)
     steps_done: int = 0
     failed_step: bool = False       # the step after steps_done started but its update was not seen in time
@@ -361,6 +364,13 @@ def report_protocol(r: dict[str, Any], think_ms: int) -> None:
 
 
 
+def post_script_gc_config() -> str:
+    """runner.postScriptGC as the project's .streamlit/config.toml sets it (the server reads the same file)."""
+    with (ROOT / ".streamlit" / "config.toml").open("rb") as f:
+        value = tomllib.load(f).get("runner", {}).get("postScriptGC")
+    return "true (Streamlit's default)" if value is None else f"{str(value).lower()} (.streamlit/config.toml)"
+
+
 def rss_mb(proc: psutil.Process) -> float:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
@@ -438,9 +448,11 @@ async def open_session(browser: Browser, url: str, prompt: str, wire: Wire, time
 
 async def run_steps(page: Page, plan: Plan, ruleset: RuleSet, think_ms: int, stop_at: float,
                     res: SessionResult) -> None:
+    rng = random.Random(plan.index)     # fixed per session: the same run can be repeated
     for n, step in enumerate(plan.steps):
-        if think_ms and n:
-            await asyncio.sleep(think_ms / 1000)
+        if think_ms:
+            # independent users: the first click falls anywhere in one think time, later ones 0.5-1.5x apart
+            await asyncio.sleep(think_ms / 1000 * (rng.uniform(0, 1) if n == 0 else rng.uniform(0.5, 1.5)))
         if time.monotonic() > stop_at:
             res.out_of_time = True
             return
@@ -467,6 +479,7 @@ async def run_steps(page: Page, plan: Plan, ruleset: RuleSet, think_ms: int, sto
             return
         res.steps_done = n + 1
         res.samples_ms.append(float(outcome["ms"]))
+        res.kinds.append(step.kind)
         res.wall_ms.append(wall)
 
 
@@ -599,6 +612,11 @@ def report(r: dict[str, Any], think_ms: int) -> None:
         print(f"click-to-update (page):   p50 {statistics.median(samples):6.0f} ms  p95 {p95:6.0f} ms  "
               f"max {max(samples):6.0f} ms  samples {len(samples)}  (target p95 <= {TARGET_P95_MS:.0f} ms "
               f"at 50 sessions: {verdict})")
+        for kind, what in (("radio", "a radio answer"), ("meds", "the medication list (first table)")):
+            ks = [s for x in results for s, k in zip(x.samples_ms, x.kinds, strict=True) if k == kind]
+            if ks:
+                print(f"  {kind + ':':22s}  p50 {statistics.median(ks):6.0f} ms  p95 {percentile(ks, 95):6.0f} ms  "
+                      f"samples {len(ks)}  ({what})")
         print(f"  driver wall time:       p50 {statistics.median(wall):6.0f} ms  p95 {percentile(wall, 95):6.0f} ms"
               "  (Playwright's click and round trips added)")
     else:
@@ -623,6 +641,10 @@ def report(r: dict[str, Any], think_ms: int) -> None:
           f"server CPU per click {1000 * r['cpu_server'] / max(1, len(samples) + len(r['probe'])):.0f} ms")
     print(f"machine during steps: {100 * r['cpu_busy'] / steps:.0f}% of {psutil.cpu_count()} cores busy; "
           f"processes outside this benchmark {r['cpu_other']:.1f} s CPU; 1-min load average {r['load']:.1f}")
+    clicks = max(1, len(samples))
+    print(f"  Chromium per click:     {1000 * r['cpu_browser'] / clicks:.0f} ms CPU, server {1000 * r['cpu_server'] / clicks:.0f} ms"
+          + (f"; the browsers drawing all {n} pages on these {psutil.cpu_count()} cores bound the page times, so the "
+             "browserless figures below are the server's share" if r["cpu_browser"] > r["cpu_server"] * 3 else ""))
 
 
 async def main_async(args: argparse.Namespace, deadline: float) -> int:
@@ -633,7 +655,7 @@ async def main_async(args: argparse.Namespace, deadline: float) -> int:
     out_of_time = False
     print(f"machine: {psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.1f} GiB, shared by the "
           f"server and Chromium; 1-min load average at start {os.getloadavg()[0]:.1f}; "
-          f"runner.postScriptGC {os.environ.get('STREAMLIT_RUNNER_POST_SCRIPT_GC', 'true (default)')}; "
+          f"runner.postScriptGC {os.environ.get('STREAMLIT_RUNNER_POST_SCRIPT_GC', post_script_gc_config())}; "
           f"Chromium at nice {args.browser_nice}")
     with streamlit_server() as url:
         server = server_process(url)
@@ -699,7 +721,7 @@ async def main_async(args: argparse.Namespace, deadline: float) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", default="10,25,50", type=lambda s: [int(x) for x in s.split(",") if x])
-    parser.add_argument("--think-ms", type=int, default=0, help="pause between a session's clicks (default 0: "
+    parser.add_argument("--think-ms", type=int, default=5000, help="mean pause between a session's clicks, jittered 0.5-1.5x (default 5000: a clinician reading a question and clicking its answer; 0: "
                         "every session clicks again as soon as its page has updated)")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
     parser.add_argument("--post-script-gc", choices=("on", "off"), help="set Streamlit's runner.postScriptGC "
