@@ -18,6 +18,11 @@ Times per click:
   Streamlit's WebSocket during each round's steps (about one a second), and after each round N such
   clients replay them at once (no browser at all, same think time as the browser sessions): request sent
   to 'script finished' received, the server's share alone.
+- one real browser among N browserless sessions: in the same browserless round, one more session in
+  Chromium with its own answers (checked for isolation like the others). Its click-to-update is what one
+  user sees while N others load the server, with their browser drawing only their own page. The rounds of
+  N browser sessions cannot show that on a small machine: there Chromium drawing all N pages takes the
+  cores (the report prints its CPU per click).
 Chromium runs at nice 19 (--browser-nice): it stands in for every user's own machine, rendering all N
 pages on the same cores as the server, and should not starve the server it measures.
 
@@ -315,24 +320,43 @@ async def protocol_client(url: str, requests: list[bytes], think_ms: int, seed: 
 
 
 async def protocol_round(url: str, server: psutil.Process, requests: list[bytes], n: int, think_ms: int,
-                         stop_at: float) -> dict[str, Any]:
-    """n browserless sessions at once, each replaying the warm-up session's clicks once."""
+                         stop_at: float, probe: tuple[Browser, RuleSet, date] | None = None) -> dict[str, Any]:
+    """n browserless sessions at once, each replaying the warm-up session's clicks once.
+
+    With `probe`, one real browser session runs among them (its own answers, checked for isolation): what
+    one user sees, drawing only their own page, while n other sessions load the server.
+    """
     samples: list[float] = []
     errors: list[str] = []
     ready = asyncio.Barrier(n + 1)
     stop = asyncio.Event()
     before = rss_mb(server)
     cpu = cpu_seconds([server])
+    opened_b, stepped_b = asyncio.Barrier(2), asyncio.Barrier(2)
+    contexts: list[BrowserContext] = []
+    btask = None
+    if probe is not None:
+        browser, ruleset, screening_date = probe
+        plan = make_plan(ruleset, screening_date, n % 64 or 63)     # not session 0, whose clicks are replayed
+        btask = asyncio.create_task(session(browser, url, plan, ruleset, think_ms, stop_at, opened_b, stepped_b,
+                                            contexts, plan))
+        await opened_b.wait()
     tasks = [asyncio.create_task(protocol_client(url, requests, think_ms, i, stop, samples, errors, ready, loops=1))
              for i in range(n)]
     watchdog = asyncio.create_task(asyncio.sleep(max(0.0, stop_at - time.monotonic())))
     watchdog.add_done_callback(lambda _: stop.set())
+    browser_result = None
     try:
         await ready.wait()
         after_open = rss_mb(server)
         start = time.perf_counter()
+        if btask is not None:
+            await opened_b.wait()
         await ready.wait()
         await ready.wait()
+        if btask is not None:
+            await stepped_b.wait()
+            browser_result = await btask
         elapsed = time.perf_counter() - start
         after_steps = rss_mb(server)
         await asyncio.gather(*tasks)
@@ -340,9 +364,10 @@ async def protocol_round(url: str, server: psutil.Process, requests: list[bytes]
         watchdog.cancel()
         for t in tasks:
             t.cancel()
+        await asyncio.wait([asyncio.create_task(c.close()) for c in contexts] or [asyncio.sleep(0)], timeout=30)
     return {"n": n, "samples": samples, "planned": n * (len(requests) - 1), "before": before,
             "after_open": after_open, "after_steps": after_steps, "elapsed": elapsed,
-            "cpu_server": cpu_seconds([server]) - cpu, "errors": errors}
+            "cpu_server": cpu_seconds([server]) - cpu, "errors": errors, "browser": browser_result}
 
 
 def report_protocol(r: dict[str, Any], think_ms: int) -> None:
@@ -356,6 +381,12 @@ def report_protocol(r: dict[str, Any], think_ms: int) -> None:
         print(f"server round trip:        p50 {statistics.median(samples):6.0f} ms  p95 {p95:6.0f} ms  "
               f"max {max(samples):6.0f} ms  samples {len(samples)}  (target p95 <= {TARGET_P95_MS:.0f} ms: "
               f"{'meets' if p95 <= TARGET_P95_MS else 'MISSES'})")
+    b: SessionResult | None = r.get("browser")
+    if b is not None and b.samples_ms:
+        line = f"one real browser among them: p50 {statistics.median(b.samples_ms):6.0f} ms  p95 " \
+               f"{percentile(b.samples_ms, 95):6.0f} ms  samples {len(b.samples_ms)}  (click-to-update in its page:"
+        print(line + " one user's view, their browser drawing only their own page; " +
+              ", ".join(f"{k} {ms:.0f} ms" for k, ms in zip(b.kinds, b.samples_ms, strict=True)) + ")")
     per = (r["after_steps"] - r["before"]) / n
     print(f"server RSS (+children):   before {r['before']:.1f} MB  after {n} open {r['after_open']:.1f} MB  after "
           f"their steps {r['after_steps']:.1f} MB  -> {per:.2f} MB per extra session")
@@ -693,10 +724,15 @@ async def main_async(args: argparse.Namespace, deadline: float) -> int:
                             leaks += res.leaks
                             out_of_time |= res.out_of_time
                     if not args.no_protocol and time.monotonic() < deadline:
-                        pr = await protocol_round(url, server, requests, n, args.think_ms, deadline)
+                        pr = await protocol_round(url, server, requests, n, args.think_ms, deadline,
+                                                  (browser, ruleset, screening_date))
                         report_protocol(pr, args.think_ms)
                         sys.stdout.flush()
                         failures += pr["errors"]
+                        if pr["browser"] is not None:
+                            failures += pr["browser"].errors
+                            leaks += pr["browser"].leaks
+                            out_of_time |= pr["browser"].out_of_time
                         out_of_time |= len(pr["samples"]) < pr["planned"]
             finally:
                 await browser.close()
