@@ -107,7 +107,7 @@ ARM_JS = r"""
     }
     if (!found || found.join(',') !== counts.join(',')) return false;
     if (marker) {
-      const cells = Array.from(document.querySelectorAll('[data-testid="stDataFrame"] [role="gridcell"]'));
+      const cells = Array.from(document.querySelectorAll(CELLS));
       if (!cells.some(c => c.textContent.includes(marker))) return false;
     }
     return true;
@@ -122,14 +122,13 @@ ARM_JS = r"""
     const check = () => { if (b.t0 !== null && reached()) finish({ok: true, ms: performance.now() - b.t0}); };
     const timer = setTimeout(() => {
       const p = document.querySelector('[data-testid="stProgress"] p');
-      const grid = '[data-testid="stDataFrame"]';
       finish({ok: false, clicked: b.t0 !== null, progress: p ? p.textContent : null,
               state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
               textarea: Array.from(document.querySelectorAll('textarea')).map(t => t.value),
               linesRead: Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"]'))
                 .map(e => e.textContent).filter(t => t.includes('lines read')),
-              tables: document.querySelectorAll(grid).length,
-              cells: Array.from(document.querySelectorAll(grid + ' [role="gridcell"]')).map(c => c.textContent)});
+              tables: document.querySelectorAll('[data-testid="stTable"], [data-testid="stDataFrame"]').length,
+              cells: Array.from(document.querySelectorAll(CELLS)).map(c => c.textContent)});
     }, timeoutMs);
     obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
   });
@@ -141,7 +140,7 @@ ARM_JS = r"""
 SNAPSHOT_JS = r"""
 () => {
   const text = document.body.innerText;
-  const cells = Array.from(document.querySelectorAll('[data-testid="stDataFrame"] [role="gridcell"]'))
+  const cells = Array.from(document.querySelectorAll(CELLS))
     .map(c => c.textContent);
   const areas = Array.from(document.querySelectorAll('textarea')).map(t => t.value);
   const radios = {};
@@ -154,6 +153,9 @@ SNAPSHOT_JS = r"""
   return {text, cells, areas, radios, alerts: Array.from(new Set(alerts))};
 }
 """
+# the medication table's cells: a plain table for a short list, the grid's accessible table for a long one
+CELLS = '[data-testid="stTable"] td, [data-testid="stDataFrame"] [role="gridcell"]'
+ARM_JS, SNAPSHOT_JS = (js.replace("CELLS", repr(CELLS)) for js in (ARM_JS, SNAPSHOT_JS))
 
 READY_JS = r"""
 (prompt) => {

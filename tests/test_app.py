@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from screening.app_state import case_widget_values
 from screening.case_file import parse_case
 from screening.loader import DEFAULT_RULES_DIR
+from screening.report import md_escape
 from screening.ruleset import RuleSet
 from tests.helpers import SCREENING_DATE
 
@@ -217,8 +218,12 @@ def test_a_pasted_medication_list_is_read_into_a_table_and_feeds_the_findings() 
     at.text_area(key="med_text").set_value("Norco 10/325 1 tab q6h prn\nmystery tonic 5 ml\nlevothyroxine 50 mcg").run()
     assert not at.exception
     assert any("3 lines read: 2 recognised, 1 not recognised" in m.value for m in at.markdown)
-    table = at.dataframe[0].value
+    table = at.table[0].value
+    assert list(table["Line"]) == [1, 2, 3]
     assert list(table["Recognised as"]) == ["Norco", "NOT RECOGNISED", "levothyroxine"]
+    # the plain table's cells are Markdown: each line is sent escaped, so it shows exactly as typed
+    assert list(table["As written"]) == [md_escape(line) for line in
+                                         ("Norco 10/325 1 tab q6h prn", "mystery tonic 5 ml", "levothyroxine 50 mcg")]
     assert any("CRITICAL: Current opioid use" in e.value for e in at.error)
     assert "Medication line 2 not recognised" in texts(at)
 
@@ -228,7 +233,19 @@ def test_clearing_the_list_makes_its_facts_unknown_again() -> None:
     at.text_area(key="med_text").set_value("Percocet 5/325").run()
     assert any("Current opioid use" in e.value for e in at.error)
     at.text_area(key="med_text").set_value("").run()
-    assert not at.error and len(at.dataframe) == 0
+    assert not at.error and len(at.table) == 0 and len(at.dataframe) == 0
+
+
+def test_a_long_list_goes_to_the_scrolling_grid_with_every_line() -> None:
+    """A few lines are a plain table; a long list scrolls in the grid so the checklist stays near the top."""
+    lines = [f"unknown remedy {i}" for i in range(1, 40)] + ["Percocet 5/325"]
+    at = start()
+    at.text_area(key="med_text").set_value("\n".join(lines)).run()
+    assert not at.exception and len(at.table) == 0
+    grid = at.dataframe[0].value
+    assert len(grid) == 40 and grid["As written"].iloc[-1] == "Percocet 5/325"
+    assert grid["Recognised as"].iloc[-1] == "Percocet"
+    assert any("Current opioid use" in e.value for e in at.error)
 
 
 def test_trainer_presents_a_case_takes_predictions_reveals_and_scores() -> None:
