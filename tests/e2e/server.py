@@ -30,14 +30,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: Path = ROOT / "app.py", timeout: float = 60.0) -> Iterator[str]:
-    """Yield the base URL of a running `streamlit run script`; stop it afterwards."""
+def streamlit_server(script: Path = ROOT / "app.py", timeout: float = 60.0,
+                     env: dict[str, str] | None = None) -> Iterator[str]:
+    """Yield the base URL of a running `streamlit run script` (with extra environment variables); stop it after."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -7,15 +7,8 @@ fetched). Violations of impact "serious" or "critical" fail the test; lesser one
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,10 +16,10 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, streamlit_server, wait_idle
+from tests.e2e.server import streamlit_server, wait_idle
 from tests.e2e.test_journeys import (
     MEDICATIONS, OPIOID_NOW, assert_no_exception, choose, new_context, open_app, set_mode, settle,
 )
@@ -88,22 +81,6 @@ def assert_accessible(page: Page, state: str) -> None:
 # --------------------------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh dev` (installs Debian's chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def context(browser: Browser) -> Iterator[BrowserContext]:
     """One context per module (its HTTP cache keeps Streamlit's scripts); one tab, one session, per test."""
     ctx = new_context(browser)
@@ -118,41 +95,6 @@ def page(context: BrowserContext, app_url: str, tmp_path: Path) -> Iterator[Page
     pg.screenshot(path=str(tmp_path / "final.png"), full_page=True)
     assert_no_exception(pg)
     pg.close()
-
-
-@contextlib.contextmanager
-def streamlit_server_with_env(env: dict[str, str], timeout: float = 60.0) -> Iterator[str]:
-    """Like tests/e2e/server.py's streamlit_server (which takes no environment), with extra variables."""
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{Path(log.name).read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not become healthy:\n{Path(log.name).read_text()}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        os.unlink(log.name)
 
 
 # ------------------------------------------------------------------------------------- page states: axe
@@ -223,7 +165,7 @@ def test_axe_on_the_invalid_rules_error_page(browser: Browser, tmp_path: Path) -
     liver = rules / "topics" / "03-liver.yaml"
     liver.write_text(liver.read_text(encoding="utf-8").replace("severity: warning", "severity: severe", 1),
                      encoding="utf-8")
-    with streamlit_server_with_env({"LDN_RULES_DIR": str(rules)}) as url:
+    with streamlit_server(env={"LDN_RULES_DIR": str(rules)}) as url:
         context = new_context(browser)
         try:
             page = open_app(context, url)

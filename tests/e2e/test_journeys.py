@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Download, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Download, Locator, Page, expect
 
 from screening.case_file import load_case
 from screening.engine import screen_case
@@ -23,7 +23,7 @@ from screening.loader import load_ruleset
 from screening.record import verify_record
 from screening.ruleset import RuleSet
 from screening.teaching import PREDICTIONS, score_predictions
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_idle
+from tests.e2e.server import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -136,22 +136,6 @@ class Shots:
 
 
 # --------------------------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh dev` (installs Debian's chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 @pytest.fixture()
 def shots(tmp_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest) -> Shots:

@@ -24,10 +24,10 @@ from typing import Any
 
 import psutil
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from screening.yaml_io import dump_yaml
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
+from tests.e2e.server import wait_idle
 from tests.test_injection import PAYLOADS
 
 pytestmark = pytest.mark.browser
@@ -132,22 +132,6 @@ PAYLOAD_ELEMENTS = r"""
 
 
 # --------------------------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh dev` (installs Debian's chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 class Session:
     """One browser context on the app, recording dialogs and every request it makes."""
