@@ -321,6 +321,11 @@ async def protocol_client(url: str, requests: list[bytes], think_ms: int, seed: 
             await meet()
 
 
+async def close_contexts(contexts: list[BrowserContext]) -> None:
+    """Best effort, all at once and bounded: the browser itself is closed at the end anyway."""
+    await asyncio.wait([asyncio.create_task(c.close()) for c in contexts] or [asyncio.sleep(0)], timeout=30)
+
+
 async def protocol_round(url: str, server: psutil.Process, requests: list[bytes], n: int, think_ms: int,
                          stop_at: float, probe: tuple[Browser, RuleSet, date] | None = None) -> dict[str, Any]:
     """n browserless sessions at once, each replaying the warm-up session's clicks once.
@@ -366,7 +371,7 @@ async def protocol_round(url: str, server: psutil.Process, requests: list[bytes]
         watchdog.cancel()
         for t in tasks:
             t.cancel()
-        await asyncio.wait([asyncio.create_task(c.close()) for c in contexts] or [asyncio.sleep(0)], timeout=30)
+        await close_contexts(contexts)
     return {"n": n, "samples": samples, "planned": n * (len(requests) - 1), "before": before,
             "after_open": after_open, "after_steps": after_steps, "elapsed": elapsed,
             "cpu_server": cpu_seconds([server]) - cpu, "errors": errors, "browser": browser_result}
@@ -621,8 +626,7 @@ async def round_of(browser: Browser, url: str, server: psutil.Process, ruleset: 
     finally:
         for t in tasks:
             t.cancel()
-        # best effort, all at once and bounded: the browser itself is closed at the end anyway
-        await asyncio.wait([asyncio.create_task(c.close()) for c in contexts] or [asyncio.sleep(0)], timeout=30)
+        await close_contexts(contexts)
     return {"n": n, "results": results, "before": before, "after_open": after_open, "after_steps": after_steps,
             "open_s": open_s, "steps_s": steps_s, "cpu_server": cpu_server, "cpu_browser": cpu_browser,
             "cpu_other": max(0.0, cpu_busy - cpu_server - cpu_browser - cpu_driver), "cpu_driver": cpu_driver,
