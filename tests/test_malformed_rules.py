@@ -69,3 +69,18 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert 'rules/topics/01-opioids.yaml: rule "opioid-short-acting-7-to-13-days": field "severity"' in report
     assert 'rules/topics/03-liver.yaml: rule "liver-chronic-disease": field "severity"' in report
     assert "'high'" in report and "'medium'" in report
+
+
+def test_fixture_ids_cannot_collide_with_a_topic_someone_adds() -> None:
+    """A fixture's own ids carry the `fixture` prefix: a contributor's new topic (alcohol, say) never
+    turns a fixture into a duplicate-id error that hides the problem the fixture exists to show."""
+    import re
+
+    real = {found for path in DEFAULT_RULES_DIR.rglob("*.yaml")
+            for found in re.findall(r"\bid: ([A-Za-z0-9_-]+)", path.read_text(encoding="utf-8"))}
+    offenders = []
+    for fixture in FIXTURES:
+        for found in re.findall(r"\bid: ([A-Za-z0-9_-]+)", fixture.read_text(encoding="utf-8")):
+            if found not in real and not found.startswith(("fixture", "Fixture")):
+                offenders.append(f"{fixture.name}: {found}")
+    assert offenders == []
