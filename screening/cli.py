@@ -6,9 +6,14 @@
     python -m screening verify RECORD.json [--rules DIR]
     python -m screening validate [RULES_DIR]
     python -m screening schema [--check]
+    python -m screening test [CASE_FILE ...] [--rules DIR]
 
 Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers) is unusable;
 verify: 3 the record was changed after it was written, 4 it was made with another rule set.
+test: 1 when any case does not give what its `expected:` declares (every offender is listed).
+
+Modules a command alone needs (pandas for CSV lists, the schema exporter) are imported inside that
+command, so screening one case file does not pay for them at start-up.
 """
 
 from __future__ import annotations
@@ -24,13 +29,11 @@ from .answers import parse_answers, parse_date
 from .case_file import load_case
 from .engine import screen
 from .errors import FieldProblem, InputError, RuleSetError
-from .loader import DEFAULT_RULES_DIR, load_ruleset
-from .medication_input import read_list_file
+from .loader import DEFAULT_CASES_DIR, DEFAULT_RULES_DIR, load_ruleset
 from .report import med_row, render_html, render_markdown, result_to_json
 from .result_models import ScreeningResult
 from .ruleset import RuleSet
 from .record import make_record, rescreen, verify_record
-from .schema_export import schema_texts, write_schemas
 from .timeline import with_changes_ahead
 
 EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_TAMPERED, EXIT_OTHER_RULES = 0, 1, 2, 3, 4
@@ -98,6 +101,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_meds(args: argparse.Namespace) -> int:
+    from .medication_input import read_list_file   # pandas: only lists need it
+
     ruleset = load_ruleset(args.rules)
     rows = ruleset.matcher.classify(read_list_file(args.file))
     if args.format == "json":
@@ -127,7 +132,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_test(args: argparse.Namespace) -> int:
+    from .golden import check_case_files
+
+    ruleset = load_ruleset(args.rules)
+    paths = [p for given in args.cases for p in (sorted(given.glob("*.yaml")) + sorted(given.glob("*.json"))
+                                                  if given.is_dir() else [given])]
+    checked, offences = check_case_files(ruleset, paths)
+    for offence in offences:
+        print(offence, file=sys.stderr)
+    failed = len({o.case for o in offences})
+    print(f"{checked} cases with expected results checked, {failed} with offences",
+          file=sys.stderr if failed else sys.stdout)
+    if checked == 0 and not offences:
+        print("no case declares `expected:`; nothing was checked", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_RULES if offences else EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
+    from .schema_export import schema_texts, write_schemas
+
     if args.check:
         stale = [name for name, text in schema_texts().items()
                  if not (SCHEMA_DIR / name).is_file() or (SCHEMA_DIR / name).read_text(encoding="utf-8") != text]
@@ -172,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="regenerate rules/schema/*.json from the models")
     schema.add_argument("--check", action="store_true", help="only report whether they are up to date")
     schema.set_defaults(run=_cmd_schema)
+    test = sub.add_parser("test", help="screen case files with `expected:` and list every case that differs "
+                          "(exit 1 if any)")
+    test.add_argument("cases", nargs="*", type=Path, default=[DEFAULT_CASES_DIR],
+                      help="case files or folders (default: cases/)")
+    test.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
+    test.set_defaults(run=_cmd_test)
     return parser
 
 

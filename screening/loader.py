@@ -13,6 +13,7 @@ Anything else ending in .yaml is an error, so a misplaced file is never silently
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ from .rule_models import MedicationFile, MedicationVocabulary, RulesetFile, Sour
 from .ruleset import RuleSet, build_ruleset
 from .yaml_io import YamlError, load_yaml
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# LDN_RULES_DIR / LDN_CASES_DIR point the app, the CLI and the tests at another copy (a contributor's
+# draft topic, or the test that proves a new topic needs no code change).
+DEFAULT_RULES_DIR = Path(os.environ.get("LDN_RULES_DIR") or PROJECT_DIR / "rules")
+DEFAULT_CASES_DIR = Path(os.environ.get("LDN_CASES_DIR") or PROJECT_DIR / "cases")
 
 
 SCHEMA_FOLDER = "schema"   # generated JSON Schemas for editors: not rule files, not hashed

@@ -103,3 +103,30 @@ def test_check_refuses_to_screen_with_an_invalid_rule_set(tmp_path: Path) -> Non
 def test_committed_json_schemas_are_up_to_date() -> None:
     done = cli("schema", "--check")
     assert done.returncode == 0, done.stderr
+
+
+def test_cli_test_lists_every_case_that_differs_and_exits_1(tmp_path: Path) -> None:
+    """Like semgrep's or Sigma's rule tests: one run names every offender, so an author fixes all at once."""
+
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for name in ("short-acting-6-days-is-critical.yaml", "acute-hepatitis-is-critical.yaml",
+                 "every-question-answered-no-gives-no-findings.yaml"):
+        shutil.copy(ROOT / "cases" / name, cases / name)
+    for name in ("short-acting-6-days-is-critical.yaml", "acute-hepatitis-is-critical.yaml"):
+        path = cases / name
+        path.write_text(path.read_text(encoding="utf-8").replace("severity: critical", "severity: info"),
+                        encoding="utf-8")
+    done = cli("test", str(cases))
+    assert done.returncode == 1
+    assert "short-acting-6-days-is-critical.yaml: unexpected findings" in done.stderr
+    assert "acute-hepatitis-is-critical.yaml: missing findings" in done.stderr
+    assert "every-question-answered-no" not in done.stderr
+    assert "3 cases with expected results checked, 2 with offences" in done.stderr
+
+
+def test_cli_test_passes_on_the_shipped_cases() -> None:
+    done = cli("test")
+    assert done.returncode == 0, done.stderr
+    assert "0 with offences" in done.stdout

@@ -45,7 +45,8 @@ def copy_rules(tmp_path: Path) -> Path:
 
 
 def test_the_shipped_rule_set_covers_the_checklist_topics(ruleset: RuleSet) -> None:
-    assert [t.id for t in ruleset.topics] == ["opioids", "transplant", "liver", "thyroid", "other", "medications"]
+    """The four contraindications the source documents list are there; a topic someone adds is welcome."""
+    assert {"opioids", "transplant", "liver", "thyroid"} <= {t.id for t in ruleset.topics}
     categories = {cr.rule.category for cr in ruleset.rules}
     assert {"opioid", "transplant", "liver", "thyroid", "antagonist", "surgery", "pregnancy", "renal",
             "hypersensitivity", "medication"} <= categories
@@ -63,7 +64,8 @@ def test_adding_a_contraindication_needs_only_a_yaml_file(tmp_path: Path) -> Non
     extended = load_ruleset(rules)
     result = screen_raw(extended, {"seizure_disorder": "yes"}, SCREENING_DATE)
     assert fired(result) == {"seizure-disorder-review": "warning"}
-    assert [t.id for t in extended.topics][-1] == "seizures"
+    assert "seizures" in [t.id for t in extended.topics]
+    assert [t.order for t in extended.topics] == sorted(t.order for t in extended.topics)
     unanswered = screen_raw(extended, {}, SCREENING_DATE)
     assert "seizure_disorder" in {n.question_id for n in unanswered.not_assessed}
 

@@ -10,13 +10,14 @@ import streamlit as st
 from screening.answers import answer_label, parse_answers
 from screening.case_file import CaseFile, load_case
 from screening.engine import screen_case
+from screening.loader import DEFAULT_CASES_DIR
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 from screening.teaching import NO_FINDING, PREDICTIONS, score_predictions
 
 from .common import ICONS, safe_md
 
-CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
+CASES_DIR = DEFAULT_CASES_DIR
 
 
 @st.cache_resource(show_spinner=False)
