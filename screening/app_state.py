@@ -9,9 +9,9 @@ from collections.abc import Mapping, MutableMapping
 from datetime import date
 from typing import Any
 
-from .answers import parse_answer, parse_date
 from .case_file import CaseFile
 from .ruleset import RuleSet
+from .values import form_values
 
 PREFIX = "q_"               # the screening's checklist
 SECOND_PREFIX = "p2_"       # the pharmacist's independent second checklist
@@ -34,27 +34,8 @@ def clear_answers(state: MutableMapping[str, Any], prefix: str = PREFIX) -> None
 
 
 def case_widget_values(ruleset: RuleSet, case: CaseFile) -> tuple[dict[str, Any], dict[str, str]]:
-    """Widget values for a loaded case, and a message for each answer that cannot be shown as given.
-
-    A date that parses is kept even if it is after the screening date, so the checklist shows it
-    with its error instead of losing it; an unknown option or question is reported by field.
-    """
-    values: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for qid, value in case.answers.items():
-        if value is None:
-            continue
-        try:
-            cq = ruleset.question(qid)
-        except KeyError:
-            problems[qid] = f'"{qid}" is not a question in this rule set; it was not loaded'
-            continue
-        try:
-            values[qid] = parse_date(value) if cq.question.type == "date" else \
-                parse_answer(cq, value, case.screening_date)
-        except ValueError as exc:
-            problems[qid] = f"the case file's value was not loaded: {exc}"
-    return values, problems
+    """Widget values for a loaded case, and a message for each answer that cannot be shown as given."""
+    return form_values(ruleset, case.answers, case.screening_date)
 
 
 def keep_hidden_answers(state: MutableMapping[str, Any]) -> None:

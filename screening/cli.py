@@ -23,57 +23,51 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from .answers import parse_answers, parse_date
+from .answers import parse_date
 from .case_file import load_case
-from .engine import screen
 from .errors import FieldProblem, InputError, RuleSetError
 from .loader import DEFAULT_CASES_DIR, DEFAULT_RULES_DIR, load_ruleset
-from .report import med_row, render_html, render_markdown, result_to_json
-from .result_models import ScreeningResult
-from .ruleset import RuleSet
-from .record import make_record, rescreen, verify_record
-from .timeline import with_changes_ahead
+from .report import med_row
+from .record import rescreen, verify_record
+from .session import Screening
 
 EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_TAMPERED, EXIT_OTHER_RULES = 0, 1, 2, 3, 4
 SCHEMA_DIR = DEFAULT_RULES_DIR / "schema"
 
 
-def _screen_case_file(args: argparse.Namespace) -> tuple[RuleSet, ScreeningResult, dict[str, Any], list[str] | None]:
+def _screen_case_file(args: argparse.Namespace) -> Screening:
+    """The case file's screening (on --date if given); every unusable answer stops it, named by field."""
     ruleset = load_ruleset(args.rules)
     case = load_case(args.case_file)
-    screening_date = case.screening_date
+    screening_date = None
     if args.date is not None:
         try:
             screening_date = parse_date(args.date)
         except ValueError as exc:
             raise InputError("--date", [FieldProblem("--date", str(exc))]) from None
-    answers, problems = parse_answers(ruleset, case.answers, screening_date)
-    if problems:
-        raise InputError(str(args.case_file), problems)
-    medications = case.medication_lines()
-    result = screen(ruleset, answers, screening_date, medications=medications)
-    return ruleset, result, answers, medications
+    screening = Screening.from_case(ruleset, case, screening_date)
+    if screening.problems:
+        raise InputError(str(args.case_file), screening.problems)
+    return screening
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    ruleset, result, answers, medications = _screen_case_file(args)
-    result = with_changes_ahead(ruleset, answers, result, medications)
+    screening = _screen_case_file(args)
     if args.format == "json":
-        text = json.dumps(result_to_json(result), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(screening.json(), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "markdown":
-        text = render_markdown(result, ruleset)
+        text = screening.markdown()
     else:
-        text = render_html(result, ruleset)
+        text = screening.html()
     sys.stdout.write(text)
     return EXIT_OK
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    _, result, answers, medications = _screen_case_file(args)
-    args.output.write_text(make_record(result, answers, medications), encoding="utf-8")
-    print(f"wrote {args.output}: {len(result.findings)} findings, rule set {result.ruleset.version}")
+    screening = _screen_case_file(args)
+    args.output.write_text(screening.record_text(), encoding="utf-8")
+    print(f"wrote {args.output}: {len(screening.result.findings)} findings, rule set {screening.ruleset.version}")
     return EXIT_OK
 
 
