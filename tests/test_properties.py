@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screening.crosschecks import forbidden_pattern
 from screening.engine import applicable_answers, screen_raw
 from screening.loader import load_ruleset
 from screening.report import render_html, render_markdown, result_to_json
 from tests.helpers import SCREENING_DATE
 
 RULESET = load_ruleset()
-FORBIDDEN = re.compile(r"\b(" + "|".join(re.escape(w) for w in RULESET.meta.forbidden_words) + r")\b", re.I)
+FORBIDDEN = forbidden_pattern(RULESET.meta.forbidden_words)     # the product's own decision-word pattern
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Download, Locator, Page, expect
 
 from screening.case_file import load_case
+from screening.crosschecks import forbidden_pattern
 from screening.engine import screen_case
 from screening.loader import load_ruleset
 from screening.record import verify_record
@@ -27,7 +28,7 @@ from tests.e2e.server import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
 
-DECISION_WORDS = re.compile(r"\b(eligible|cleared|safe to start|approved)\b", re.IGNORECASE)
+DECISION_WORDS = forbidden_pattern(load_ruleset().meta.forbidden_words)   # the product's own pattern
 SCREENING_DATE = "2026-11-23"
 LAST_DOSE = "2026-11-14"                    # 9 days before the screening date: short-acting 7-13 days
 MEDICATIONS = "Norco 10/325 1 tab q6h prn\nlevothyroxine 75 mcg daily\ngabapentin 300 mg tid"
