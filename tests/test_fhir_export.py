@@ -16,14 +16,16 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
-from fhirpathpy import evaluate as fhirpath_evaluate
+from functools import cache
+
+from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy.models import models as fhirpath_models
 
 from screening.answers import parse_answers
 from screening.case_file import load_case
 from screening.conditions import Equals, EqualsArgs
 from screening.engine import applicable_answers, screen
-from screening.fhir_export import (SDC_ENABLE_WHEN_EXPRESSION, bundle_json, fhirpath, questionnaire_json,
+from screening.fhir_export import (SDC_ENABLE_WHEN_EXPRESSION, build_bundle, bundle_json, fhirpath, questionnaire_json,
                                    questionnaire_url)
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.ruleset import RuleSet
@@ -32,6 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "cases").glob("*.yaml"))
 SKIP_LOGIC_TOPIC = ROOT / "tests" / "fixtures" / "fhir-skip-logic" / "99-skip-logic.yaml"
 R4 = fhirpath_models["r4"]
+
+
+@cache
+def _compiled(expression: str) -> Any:
+    return fhirpath_compile(expression, R4)
+
+
+def fhirpath_evaluate(resource: dict[str, Any], expression: str) -> Any:
+    """Evaluate a FHIRPath expression with %resource bound to the resource (as SDC does)."""
+    return _compiled(expression)(resource, {"resource": resource})
 ENABLE_ANSWER = {"boolean": "answerBoolean", "choice": "answerCoding", "date": "answerDate", "decimal": "answerDecimal"}
 VALUE = {"boolean": "valueBoolean", "choice": "valueCoding", "date": "valueDate", "decimal": "valueDecimal"}
 SEVERITY = {"critical": "high", "warning": "moderate", "info": "low"}
@@ -107,7 +119,7 @@ def enabled(item: dict[str, Any], qr: dict[str, Any]) -> bool:
     expressions = [e["valueExpression"]["expression"] for e in item.get("extension", [])
                    if e["url"] == SDC_ENABLE_WHEN_EXPRESSION]
     if expressions:
-        return fhirpath_evaluate(qr, expressions[0], {"resource": qr}, model=R4) == [True]
+        return fhirpath_evaluate(qr, expressions[0]) == [True]
     return True
 
 
@@ -217,8 +229,8 @@ def test_skip_logic_enables_exactly_the_questions_the_engine_shows_for_every_ans
     watched = [cq.question.id for cq in skip_logic_rules.questions if cq.question.id.startswith("sl_")]
     checked = 0
     for raw in _answer_grid(on):
-        answers, result = screened(skip_logic_rules, raw, on)
-        qr = resources(bundle(skip_logic_rules, answers, result), "QuestionnaireResponse")[0]
+        answers, result = screened(skip_logic_rules, raw, on)   # built, not re-validated: the other tests do that
+        qr = resources(build_bundle(skip_logic_rules, result, answers), "QuestionnaireResponse")[0]
         visible = set(applicable_answers(skip_logic_rules, answers, on)[0])
         for qid in watched:
             assert enabled(items[qid], qr) == (qid in visible), f"{qid} with {raw}"
@@ -235,7 +247,7 @@ def test_the_fhirpath_form_of_every_show_when_agrees_with_the_engine_on_every_ca
         visible = set(applicable_answers(ruleset, answers, case.screening_date)[0])
         for cq in ruleset.questions:
             if cq.question.show_when is not None:
-                got = fhirpath_evaluate(qr, fhirpath(ruleset, cq.question.show_when), {"resource": qr}, model=R4)
+                got = fhirpath_evaluate(qr, fhirpath(ruleset, cq.question.show_when))
                 assert (got == [True]) == (cq.question.id in visible), f"{path.name}: {cq.question.id}"
 
 
@@ -333,16 +345,37 @@ def test_exports_carry_no_decision_words(ruleset: RuleSet) -> None:
         assert pattern.search(bundle_json(ruleset, result, answers)) is None, path.name
 
 
-def test_the_app_download_bytes_come_from_the_core_bundle(ruleset: RuleSet) -> None:
-    """The app's FHIR button hands over bundle_json(ruleset, result, answers); check what a user gets."""
+def test_the_app_offers_the_fhir_download_with_the_screening_on_the_page(
+        ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Click-free: the button's deferred data is run as Streamlit would on a click, and read back."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.testing.v1 import AppTest
 
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.session_state["screening_date"] = date(2026, 11, 23)
     at.run()
+    next(w for w in at.radio if w.key == "q_opioid_current").set_value("yes")
+    at.run()
     assert not at.exception
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Screening for the record (FHIR R4 Bundle)" in labels
+    [button] = [b for b in at.get("download_button") if b.proto.label == "Screening for the record (FHIR R4 Bundle)"]
+    deferred = managers[-1]._deferred_callables[button.proto.deferred_file_id]
+    assert deferred["mimetype"] == "application/fhir+json" and deferred["filename"].endswith(".fhir.json")
+    b = json.loads(deferred["callable"]())
+    Bundle.model_validate(b)
+    [qr] = resources(b, "QuestionnaireResponse")
+    assert response_answers(qr) == {"opioid_current": {"valueBoolean": True}}
+    assert qr["status"] == "in-progress" and qr["authored"] == "2026-11-23"
+    assert [i["code"]["coding"][0]["code"] for i in resources(b, "DetectedIssue")] == \
+        ["opioid-current-use", "not-assessed"]
 
 
 # ---- the command line -----------------------------------------------------------------------------
