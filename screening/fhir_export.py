@@ -19,6 +19,9 @@ propagates like *unknown* (`{} and true` is empty, `{} or true` is true, `{}.not
 expression keeps the engine's logic. `days_since` counts to `%resource.authored`, which this export
 sets to the screening date: dates count from the screening date, never the clock.
 
+Evidence names a question by a coding whose system is the Questionnaire's canonical URL and whose
+code is the item's linkId (the question id); a medication-list fact by the rule set's facts system.
+
 Nothing here writes files: callers write the text only where the user asks (-o, a download).
 """
 
@@ -188,7 +191,7 @@ def _literal(text: str) -> str:
 
 
 def _number(value: float | int) -> str:
-    return str(Decimal(str(value)))
+    return format(Decimal(str(value)), "f")   # FHIRPath has no exponent notation
 
 
 def fhirpath(ruleset: RuleSet, cond: Condition) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,8 @@ def test_every_question_is_an_item_of_its_topic_with_its_type_options_and_help(r
     q = questionnaire(ruleset)
     items = questions_of(q)
     assert list(items) == [cq.question.id for cq in ruleset.questions]
+    every_link_id = re.findall(r'"linkId": "([^"]+)"', json.dumps(q))
+    assert len(every_link_id) == len(set(every_link_id)), "que-2: linkIds are unique"
     for group in q["item"]:
         for item in group["item"]:
             if item["type"] != "display":
