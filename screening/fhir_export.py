@@ -280,8 +280,9 @@ def _question_item(ruleset: RuleSet, names: Names, cq: CompiledQuestion, base: s
         system = names.options_system(q.id)
         item["answerOption"] = [{"valueCoding": {"system": system, "code": value, "display": label}}
                                 for value, label in cq.options.items()]
-    if q.help:
-        item["item"] = [_help_item(f"{q.id}.help", q.help)]
+    option_help = [f"{o.label}: {o.help}" for o in q.options or [] if o.help]
+    if q.help or option_help:
+        item["item"] = [_help_item(f"{q.id}.help", " ".join(filter(None, [q.help, *option_help])))]
     return item
 
 

@@ -211,6 +211,7 @@ def test_conditions_that_enable_when_cannot_express_become_sdc_expressions(skip_
     assert {ew["answerCoding"]["code"] for ew in items["sl_lookup"]["enableWhen"]} == \
         {r.value for r in skip_logic_rules.tables["opioid_agents"].rows if r.attributes["acting"] == "long"}
     assert items["sl_all_leaves"]["enableBehavior"] == "all"
+    assert items["sl_unanswered_or_two"]["item"][0]["text"] == "Two: The second option.", "option help kept"
     assert items["sl_unanswered_or_two"]["enableWhen"][0] == {"question": "sl_flag", "operator": "exists",
                                                               "answerBoolean": False}
 
