@@ -498,6 +498,21 @@ def build_bundle(ruleset: RuleSet, result: ScreeningResult, answers: Mapping[str
 
 # ---- checked JSON text ----------------------------------------------------------------------------
 
+_NOT_FHIR_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _fhir_strings(data: Any) -> Any:
+    """FHIR strings SHALL NOT hold control characters other than tab, CR and LF (a pasted line may):
+    each becomes U+FFFD, so what could not be carried over still shows that something was there."""
+    if isinstance(data, str):
+        return _NOT_FHIR_TEXT.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {k: _fhir_strings(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_fhir_strings(v) for v in data]
+    return data
+
+
 def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -516,6 +531,6 @@ def bundle_json(ruleset: RuleSet, result: ScreeningResult, answers: Mapping[str,
     """The screening Bundle as JSON text, checked against the R4B model first (the app's download)."""
     from fhir.resources.R4B.bundle import Bundle
 
-    data = build_bundle(ruleset, result, answers, base)
+    data = _fhir_strings(build_bundle(ruleset, result, answers, base))
     Bundle.model_validate(data)
     return _dumps(data)

@@ -18,6 +18,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from functools import cache
+from html.parser import HTMLParser
 
 from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy.models import models as fhirpath_models
@@ -336,6 +337,53 @@ def test_a_medication_finding_implicates_the_lines_that_triggered_it(ruleset: Ru
     assert opioid["severity"] == "high"
     assert [by_url[r["reference"]]["medicationCodeableConcept"]["text"] for r in opioid["implicated"]] == \
         ["Norco 10/325 1 tab q6h prn"]
+
+
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for v in data.values():
+            yield from _strings(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _strings(v)
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.append((tag, attrs))
+
+
+def test_typed_text_stays_text_in_the_bundle(ruleset: RuleSet) -> None:
+    """Every injection payload as a medication line (alone, and quoted back by an opioid finding):
+    the Bundle parses, its narratives hold only the tags the export writes, and no string carries a
+    control character FHIR forbids."""
+    from tests.test_injection import load_payloads
+
+    on = date(2026, 11, 23)
+    failures = []
+    for payload in load_payloads():
+        for line in (payload, f"Norco 10/325 {payload}"):
+            text = bundle_json(ruleset, screen(ruleset, {}, on, medications=[line]), {})
+            b = json.loads(text)
+            Bundle.model_validate(b)
+            for resource in (e["resource"] for e in b["entry"]):
+                if "text" in resource:
+                    parser = _Tags()
+                    parser.feed(resource["text"]["div"])
+                    extra = [(t, a) for t, a in parser.seen if t not in ("div", "p", "b", "ul", "li")
+                             or a not in ([], [("xmlns", "http://www.w3.org/1999/xhtml")])]
+                    if extra:
+                        failures.append((line, extra))
+            bad = [v for v in _strings(b) if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", v)]
+            if bad:
+                failures.append((line, bad))
+    assert not failures
 
 
 def test_exports_carry_no_decision_words(ruleset: RuleSet) -> None:
