@@ -1,6 +1,7 @@
 """Command line: the same engine as the app.
 
-    python -m screening check CASE_FILE [--format json|markdown|html] [--date YYYY-MM-DD] [--rules DIR]
+    python -m screening check CASE_FILE [--format json|markdown|html|fhir] [--date YYYY-MM-DD] [--rules DIR]
+    python -m screening questionnaire [-o FILE] [--rules DIR]
     python -m screening meds FILE [--format text|csv|json] [--rules DIR]
     python -m screening record CASE_FILE -o RECORD.json [--date YYYY-MM-DD] [--rules DIR]
     python -m screening verify RECORD.json [--rules DIR]
@@ -58,9 +59,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
         text = json.dumps(screening.json(), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "markdown":
         text = screening.markdown()
+    elif args.format == "fhir":
+        from .fhir_export import bundle_json   # fhir.resources: only this format needs it
+
+        text = bundle_json(screening.ruleset, screening.result, screening.answers)
     else:
         text = screening.html()
     sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_questionnaire(args: argparse.Namespace) -> int:
+    from .fhir_export import questionnaire_json
+
+    text = questionnaire_json(load_ruleset(args.rules))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
     return EXIT_OK
 
 
@@ -166,10 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="screen a case file")
     check.add_argument("case_file", type=Path)
-    check.add_argument("--format", choices=("json", "markdown", "html"), default="json")
+    check.add_argument("--format", choices=("json", "markdown", "html", "fhir"), default="json",
+                       help="fhir: an R4 Bundle (QuestionnaireResponse, DetectedIssues, MedicationStatements)")
     check.add_argument("--date", help="screening date YYYY-MM-DD (default: the case file's)")
     check.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
     check.set_defaults(run=_cmd_check)
+    questionnaire = sub.add_parser("questionnaire", help="write the checklist as a FHIR R4 Questionnaire")
+    questionnaire.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    questionnaire.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
+    questionnaire.set_defaults(run=_cmd_questionnaire)
     record = sub.add_parser("record", help="screen a case file and write a sealed screening record")
     record.add_argument("case_file", type=Path)
     record.add_argument("-o", "--output", type=Path, required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from screening.case_file import case_to_yaml
+from screening.fhir_export import bundle_json
 from screening.record import make_record
 from screening.timeline import with_changes_ahead
 from screening.report import clinician_markdown, patient_markdown, render_html, render_markdown
@@ -55,3 +56,8 @@ def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> Non
                             data=lambda: make_record(result, screened.entered, screened.medications),
                             file_name=f"ldn-record-{stamp}.json", mime="application/json", on_click="ignore",
                             icon=":material/download:", help="Sealed with a SHA-256 so a pharmacist can verify it")
+    st.download_button("Screening for the record (FHIR R4 Bundle)", key=f"{key_prefix}dl_fhir",
+                       data=lambda: bundle_json(ruleset, result, screened.answers),
+                       file_name=f"ldn-screening-{stamp}.fhir.json", mime="application/fhir+json", on_click="ignore",
+                       icon=":material/download:", help="QuestionnaireResponse of the answers, one DetectedIssue per "
+                                                         "finding and the medication list, for an EHR")
