@@ -8,13 +8,14 @@ product never reads an unanswered question as "no concern"; else "no finding".
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from .crosschecks import forbidden_pattern
 from .result_models import Finding, NotAssessed, ScreeningResult
-from .rule_models import SEVERITY_ORDER
+from .rule_models import SEVERITY_ORDER, RulesetFile
 
 NO_FINDING = "no finding"
 NOT_ASSESSED = "not assessed"
@@ -70,6 +71,21 @@ def case_numbers(stems: Sequence[str], seed: int = TRAINER_SEED) -> dict[str, in
         if not any(frozenset(pair) in neighbours for pair in zip(order, order[1:])):
             break
     return {stem: i for i, stem in enumerate(order, start=1)}
+
+
+def phrases_to_avoid(text: str, meta: RulesetFile, extra: Iterable[str] = ()) -> list[str]:
+    """The decision words and narrative-language phrases of rules/ruleset.yaml that the text uses.
+
+    A phrase is not a hit where the text goes on with the preferred wording that starts with it
+    ('for alcohol use' is a hit; 'for alcohol use disorder' is not).
+    """
+    hits = [m.group(0) for m in forbidden_pattern([*meta.forbidden_words, *extra]).finditer(text)]
+    for phrase in meta.narrative_language.phrases if meta.narrative_language else []:
+        prefer = phrase.prefer.lower()
+        for m in forbidden_pattern([phrase.avoid]).finditer(text):
+            if not text[m.start():].lower().startswith(prefer):
+                hits.append(m.group(0))
+    return hits
 
 
 def calendar_date(day: date) -> str:
