@@ -39,6 +39,15 @@ html { font-size: 24px; }
 """
 
 
+# A locked prediction stays readable: its topic label keeps the body colour (WCAG contrast), not the faded one.
+LOCKED_CSS = """
+<style>
+[class*="st-key-pred_"] [data-testid="stWidgetLabel"],
+[class*="st-key-pred_"] [data-testid="stWidgetLabel"] * { color: inherit !important; opacity: 1 !important; }
+</style>
+"""
+
+
 @st.cache_resource(show_spinner=False)
 def case_library(folder: str) -> dict[str, CaseFile]:
     """The teaching cases, read once per process (they are the golden tests too)."""
@@ -145,8 +154,7 @@ def trainer_page(ruleset: RuleSet) -> None:
         # A later set_page_config call updates the page: collapsed in projector mode (it still opens
         # from its arrow), and back to expanded when projector mode is switched off.
         st.set_page_config(initial_sidebar_state="collapsed" if projector else "expanded")
-    if projector:
-        st.html(PROJECTOR_CSS)
+    st.html(LOCKED_CSS + (PROJECTOR_CSS if projector else ""))
     title, switch = st.columns([3, 1], vertical_alignment="bottom")
     title.title("Trainer")
     switch.toggle("Projector mode", key="tr_projector", on_change=_projector_switched,

@@ -14,6 +14,7 @@ from screening.case_file import load_case
 from screening.ruleset import RuleSet
 from screening.teaching import NOT_ASSESSED, case_numbers
 from tests.e2e.server import ROOT
+from tests.e2e.test_accessibility import assert_accessible
 from tests.e2e.test_journeys import WATCH_EXCEPTIONS, assert_no_exception, open_app, pick, set_mode, settle
 
 pytestmark = pytest.mark.browser
@@ -112,6 +113,7 @@ def test_projector_mode_large_type_coloured_cards_sidebar_collapsed(page: Page, 
     page.mouse.move(640, 700)
     page.wait_for_timeout(300)
     page.screenshot(path=str(tmp_path / "projector-reveal.png"))
+    assert_accessible(page, "trainer-projector-after-reveal")
     page.get_by_text("Projector mode", exact=True).click()       # off again: the sidebar comes back
     settle(page)
     expect(page.get_by_test_id("stSidebar")).to_be_in_viewport()
