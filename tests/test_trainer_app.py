@@ -108,3 +108,13 @@ def test_projector_mode_enlarges_the_type_and_collapses_the_sidebar() -> None:
     assert not at.exception
     assert any("html { font-size" in h.proto.body for h in at.get("html"))
     assert at.session_state["tr_projector"] is True
+
+
+def test_next_case_moves_to_the_following_number_after_a_reveal() -> None:
+    at = predict_and_reveal(trainer(ACUTE), ACUTE, "critical")
+    numbers = case_numbers([p.stem for p in CASES.glob("*.yaml")])
+    following = min((s for s in numbers if numbers[s] > numbers[ACUTE]), key=numbers.__getitem__)
+    at.button(key=f"next_case_{ACUTE}").click().run()
+    assert not at.exception
+    assert at.selectbox(key="tr_case").value == following
+    assert "Lesson score: 1 of 1 topics right over 1 case" in markdown(at)
