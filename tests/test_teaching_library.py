@@ -166,3 +166,17 @@ def test_the_lesson_score_counts_each_case_once_at_its_first_reveal(ruleset: Rul
     assert (lesson.correct, lesson.total) == (0, 2)
     lesson = lesson.with_case("b", right)
     assert (lesson.correct, lesson.total, len(lesson.cases)) == (2, 4, 2)
+
+
+def test_rule_wording_and_questions_avoid_the_stigmatising_phrases_too(ruleset: RuleSet) -> None:
+    """Clinician and patient texts tell the same story as the cases, in the same words."""
+    hits = {}
+    for cr in ruleset.rules:
+        w = cr.rule.wording
+        for text in (cr.rule.title, w.summary, w.why, w.would_change, w.patient, w.sources_disagree or "", *w.discuss):
+            if found := phrases_to_avoid(text, ruleset.meta):
+                hits[cr.rule.id] = found
+    for cq in ruleset.questions:
+        if found := phrases_to_avoid(f"{cq.question.prompt} {cq.question.help or ''}", ruleset.meta):
+            hits[cq.question.id] = found
+    assert hits == {}
