@@ -68,9 +68,10 @@ def _shown_answer(ruleset: RuleSet, qid: str, value: Any) -> str:
     return calendar_date(value) if isinstance(value, date) else answer_label(ruleset.question(qid), value)
 
 
-def _presenter(label: str, case: CaseFile, ruleset: RuleSet) -> None:
+def _presenter(label: str, case: CaseFile, ruleset: RuleSet, projector: bool = False) -> None:
     with st.container(border=True):
-        st.header(label)
+        if not projector:                      # on a projector the case picker just above names it
+            st.header(label)
         st.markdown(f"**Screening visit:** {calendar_date(case.screening_date)}")
         st.markdown(f"### {md_escape(case.narrative or '')}")
         lines = [line for line in case.medication_lines() or [] if line.strip()]
@@ -109,16 +110,17 @@ def _next_case(following: str | None) -> None:
         st.session_state["tr_case"] = following
 
 
-def _lesson_bar() -> None:
+def _lesson_text() -> str:
     lesson: LessonScore = st.session_state.get(LESSON, LessonScore())
-    left, right = st.columns([4, 1], vertical_alignment="center")
-    if lesson.cases:
-        left.markdown(f"**Lesson score: {lesson.correct} of {lesson.total} topics right over "
-                      f"{len(lesson.cases)} case{'s' if len(lesson.cases) != 1 else ''}**")
-    else:
-        left.markdown("**Lesson score:** no case revealed yet")
-    right.button("Start a new lesson", key="tr_new_lesson", on_click=_new_lesson, width="stretch",
-                 help="Clears the lesson score and every prediction")
+    if not lesson.cases:
+        return "**Lesson score:** no case revealed yet"
+    return (f"**Lesson score: {lesson.correct} of {lesson.total} topics right over "
+            f"{len(lesson.cases)} case{'s' if len(lesson.cases) != 1 else ''}**")
+
+
+def _new_lesson_button() -> None:
+    st.button("Start a new lesson", key="tr_new_lesson", on_click=_new_lesson, width="stretch",
+              help="Clears the lesson score and every prediction")
 
 
 def _outcome_box(s: TopicScore, ruleset: RuleSet) -> None:
@@ -155,15 +157,30 @@ def trainer_page(ruleset: RuleSet) -> None:
         # from its arrow), and back to expanded when projector mode is switched off.
         st.set_page_config(initial_sidebar_state="collapsed" if projector else "expanded")
     st.html(LOCKED_CSS + (PROJECTOR_CSS if projector else ""))
-    title, switch = st.columns([3, 1], vertical_alignment="bottom")
+    if projector:
+        # On a projector the score shares the title row and the lesson controls fold away, so the
+        # case and its narrative fit on a 1280x720 screen.
+        title, score, switch = st.columns([2, 4, 2], vertical_alignment="center")
+        score.markdown(_lesson_text())
+        controls = st.expander("Lesson and case filters")
+    else:
+        title, switch = st.columns([3, 1], vertical_alignment="bottom")
+        controls = st.container()
     title.title("Trainer")
     switch.toggle("Projector mode", key="tr_projector", on_change=_projector_switched,
                   help="Large type and the sidebar collapsed, for a classroom screen")
-    _lesson_bar()
+    with controls:
+        if projector:
+            _new_lesson_button()
+        else:
+            text, button = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(_lesson_text())
+            with button:
+                _new_lesson_button()
+        left, right = st.columns(2)
     library = case_library(str(CASES_DIR))
     numbers = numbering(str(CASES_DIR))
     topics = [t for t in ruleset.topics if any(t.id in c.topics for c in library.values())]
-    left, right = st.columns(2)
     chosen_topics = left.multiselect("Topics", [t.id for t in topics], format_func=ruleset.topic_title,
                                      key="tr_topics", placeholder="All topics")
     levels = right.multiselect("Difficulty", ["introductory", "intermediate", "advanced"], key="tr_levels",
@@ -177,7 +194,7 @@ def trainer_page(ruleset: RuleSet) -> None:
     key = st.selectbox(f"Case ({len(shown)} match)", shown, key="tr_case",
                        format_func=lambda k: _label(numbers[k], library[k], ruleset))
     case = library[key]
-    _presenter(_label(numbers[key], case, ruleset), case, ruleset)
+    _presenter(_label(numbers[key], case, ruleset), case, ruleset, projector)
 
     locked: dict[str, str | None] | None = st.session_state.get(f"locked_{key}")
     st.header("Predict")
