@@ -124,6 +124,8 @@ class RuleSetChecker:
     def check_sources_exist(self) -> Iterator[Problem]:
         for d in self.meta.discussion:
             yield from self._unknown_sources(self.meta_file, f'discussion point "{d.id}"', d.sources)
+        if self.meta.narrative_language is not None:
+            yield from self._unknown_sources(self.meta_file, "narrative_language", self.meta.narrative_language.sources)
         for t in self.tables_located:
             yield from self._unknown_sources(t.file, f'table "{t.model.id}"', t.model.sources)  # type: ignore[attr-defined]
 

@@ -238,6 +238,20 @@ class SeverityWording(_Strict):
     meaning: Text
 
 
+class AvoidPhrase(_Strict):
+    """A phrase that stigmatises people who use drugs or is imprecise, and the words to use instead."""
+
+    avoid: Text
+    prefer: Text
+
+
+class NarrativeLanguage(_Strict):
+    """Phrases teaching narratives never use (checked by the tests over cases/)."""
+
+    phrases: list[AvoidPhrase] = Field(min_length=1)
+    sources: list[SourceId] = Field(min_length=1)
+
+
 class RulesetFile(_Strict):
     """rules/ruleset.yaml: the rule set's identity and product-wide wording."""
 
@@ -246,6 +260,8 @@ class RulesetFile(_Strict):
     categories: list[Category] = Field(min_length=1)
     severities: dict[Severity, SeverityWording]
     forbidden_words: list[Text] = Field(min_length=1, description="decision words no wording may use")
+    narrative_language: NarrativeLanguage | None = Field(default=None, description="stigmatising or imprecise "
+                                                         "phrases no case narrative may use")
     purpose: Text = Field(description="the statement that this is a summary for discussion")
     patient_purpose: Text
     not_assessed_note: Text = Field(description="why unanswered questions are open items, not reassurance")

@@ -38,8 +38,8 @@ def test_combined_answers_need_every_disagreement_resolved(ruleset: RuleSet) -> 
 def test_predictions_score_against_the_most_severe_finding_per_topic(ruleset: RuleSet) -> None:
     result = screen_raw(ruleset, {"opioid_current": "yes", "thyroid_hormone": "yes"}, SCREENING_DATE)
     scores = {s.topic: s for s in score_predictions(result, {"opioids": "critical", "thyroid": "info",
-                                                              "liver": "no finding"})}
-    assert scores["opioids"].correct and scores["liver"].correct
+                                                              "liver": "not assessed"})}
+    assert scores["opioids"].correct and scores["liver"].correct      # liver was never asked: not assessed
     assert not scores["thyroid"].correct and scores["thyroid"].actual == "warning"
 
 

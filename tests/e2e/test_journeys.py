@@ -23,7 +23,7 @@ from screening.engine import screen_case
 from screening.loader import load_ruleset
 from screening.record import verify_record
 from screening.ruleset import RuleSet
-from screening.teaching import PREDICTIONS, score_predictions
+from screening.teaching import PREDICTIONS, case_numbers, score_predictions
 from tests.e2e.server import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -279,7 +279,7 @@ def test_trainer_journey(page: Page, shots: Shots, ruleset: RuleSet) -> None:
     stems = sorted(p.stem for p in (ROOT / "cases").glob("*.yaml"))
     stem = "tramadol-stopped-9-days"
     case = load_case(ROOT / "cases" / f"{stem}.yaml")
-    label = (f"Case {stems.index(stem) + 1}: {', '.join(ruleset.topic_title(t) for t in case.topics)} "
+    label = (f"Case {case_numbers(stems)[stem]}: {', '.join(ruleset.topic_title(t) for t in case.topics)} "
              f"({case.difficulty})")
     scored = score_predictions(screen_case(ruleset, case), {t: None for t in case.topics})
     # Right for the first topic, wrong for every other one.
