@@ -271,3 +271,41 @@ def compile_condition(cond: Condition, tables: Tables) -> Evaluator:
             return None if row is None else row.get(attribute) in allowed_values
         return lookup
     raise TypeError(f"not a condition: {cond!r}")  # unreachable once validated
+
+
+# ---- what made a condition true -----------------------------------------------------------------
+
+def contributing(cond: Condition, evaluators: Mapping[int, Evaluator], answers: Answers, today: date) -> list[str]:
+    """The answered questions that made a true condition true, in first-seen order.
+
+    `any` names only its true branches and `all` all of its parts, so a finding's triggers are the
+    answers that caused it, not every answer its rule could read. `evaluators` maps id(node) to the
+    node's compiled closure (see compile_nodes).
+    """
+    seen: dict[str, None] = {}
+
+    def visit(node: Condition) -> None:
+        if evaluators[id(node)](answers, today) is not True:
+            return
+        if isinstance(node, AllOf):
+            for child in node.all_:
+                visit(child)
+        elif isinstance(node, AnyOf):
+            for child in node.any_:
+                visit(child)
+        elif isinstance(node, NotOf):
+            for q in questions_in(node.not_):
+                if q in answers:
+                    seen.setdefault(q, None)
+        else:
+            q = leaf_question(node)
+            if q is not None and q in answers:
+                seen.setdefault(q, None)
+
+    visit(cond)
+    return list(seen)
+
+
+def compile_nodes(cond: Condition, tables: Tables) -> dict[int, Evaluator]:
+    """A closure for every node of a condition tree, keyed by id(node), for `contributing`."""
+    return {id(node): compile_condition(node, tables) for node in walk(cond)}

@@ -100,7 +100,7 @@ def _counts(result: ScreeningResult, ruleset: RuleSet) -> str:
 
 def ahead_text(f: Finding, result: ScreeningResult, ruleset: RuleSet) -> str | None:
     """'If nothing else changes: from 2026-12-02, warning (...); from 2026-12-09, no opioid finding'."""
-    changes = (result.changes_ahead or {}).get(f.category)
+    changes = (result.changes_ahead or {}).get(f.card_key)
     if not changes:
         return None
     label = ruleset.categories[f.category].label
