@@ -325,6 +325,8 @@ class RuleSetChecker:
         yield self.meta_file, "", "patient_purpose", m.patient_purpose
         yield self.meta_file, "", "not_assessed_note", m.not_assessed_note
         yield self.meta_file, "", "no_findings_note", m.no_findings_note
+        yield self.meta_file, "", "no_medication_list", m.no_medication_list
+        yield self.meta_file, "", "patient_no_medication_list", m.patient_no_medication_list
         for i, step in enumerate(m.patient_next_steps):
             yield self.meta_file, "", f"patient_next_steps[{i}]", step
         for sev, sw in m.severities.items():

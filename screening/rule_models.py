@@ -296,6 +296,7 @@ class RulesetFile(_Strict):
     patient_purpose: Text
     not_assessed_note: Text = Field(description="why unanswered questions are open items, not reassurance")
     no_medication_list: Text = Field(description="the open item listed when no medication list was checked")
+    patient_no_medication_list: Text = Field(description="the same open item, in the patient's words")
     no_findings_note: Text = Field(description="what an empty findings list does and does not mean")
     patient_next_steps: list[Text] = Field(min_length=1)
     discussion: list[DiscussionPoint] = Field(min_length=1, description="general LDN points for every summary")
