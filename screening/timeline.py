@@ -28,6 +28,10 @@ def _card_state(result: ScreeningResult, key: str) -> list[tuple[str, str, str]]
     return sorted((f.rule_id, f.severity, f.title) for f in result.findings if f.card_key == key)
 
 
+def _severities(state: list[tuple[str, str, str]]) -> list[str]:
+    return sorted(sev for _, sev, _ in state)
+
+
 def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: ScreeningResult,
                   medications: list[str] | None = None, horizon: int = HORIZON_DAYS) -> dict[str, list[Change]]:
     """For each card with a date-dependent finding now, the dates that card changes, if nothing else does.
@@ -46,7 +50,7 @@ def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: Screenin
         later = screen(ruleset, answers, day, medications=medications)
         for c in categories:
             state = _card_state(later, c)
-            if state != states[c]:
+            if _severities(state) != _severities(states[c]):   # a new lead of the same severity is no change
                 out[c].append(Change(on=day, category=c, findings=state))
                 states[c] = state
     return out

@@ -88,9 +88,9 @@ def test_interval_finding_updates_with_the_last_dose_date() -> None:
     at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
     at = answer(answer(at, "opioid_agent", "tramadol"), "opioid_formulation", "immediate_release")
     at = answer(at, "opioid_last_dose", date(2026, 11, 20))
-    assert any("Short-acting opioid 3 days ago" in e.value for e in at.error)
+    assert any("Short-acting opioid taken 3 days ago" in e.value for e in at.error)
     at = answer(at, "opioid_last_dose", date(2026, 11, 12))
-    assert any("Short-acting opioid 11 days ago" in w.value for w in at.warning)
+    assert any("Short-acting opioid taken 11 days ago" in w.value for w in at.warning)
     assert not any("Short-acting" in e.value for e in at.error)
 
 
