@@ -103,9 +103,9 @@ class RuleSetChecker:
                                for t in self.topics_located)
         yield from _duplicates((q.id, t.file, "question") for t in self.topics_located
                                for q in t.model.questions)  # type: ignore[attr-defined]
-        yield from _duplicates([*((r.id, t.file, "rule or contradiction") for t in self.topics_located
+        yield from _duplicates([*((r.id, t.file, "rule") for t in self.topics_located
                                   for r in t.model.rules),  # type: ignore[attr-defined]
-                                *((c.id, t.file, "rule or contradiction") for t in self.topics_located
+                                *((c.id, t.file, "contradiction") for t in self.topics_located
                                   for c in t.model.contradictions)])  # type: ignore[attr-defined]
         yield from _duplicates([*((qid, self.question_file[qid], "question or fact") for qid in self.questions),
                                 *((fid, self.vocabulary_file, "question or fact") for fid in self.facts)])
