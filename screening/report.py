@@ -55,6 +55,8 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
                 "rule_id": f.rule_id, "category": f.category, "severity": f.severity, "title": f.title,
                 "summary": f.summary, "detail": f.detail, "discuss": f.discuss, "patient": f.patient,
                 "triggered_by": [t.model_dump() for t in f.triggered_by],
+                "patient_title": f.patient_title or f.title, "cause": f.cause,
+                "also": [a.model_dump() for a in f.also],
                 "sources": [s.model_dump(exclude_none=True) for s in f.sources],
             }
             for f in result.findings

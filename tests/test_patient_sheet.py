@@ -127,7 +127,7 @@ def test_a_missing_medication_list_is_an_open_item(ruleset: RuleSet) -> None:
         md = render_markdown(result, ruleset)
         assert "No medication list was checked" in md.split("## Patient discussion view")[0]
         for text in both_views(ruleset, result):
-            assert "No list of your medicines was checked" in text
+            assert "No medication list was checked yet" in text
     listed = full(ruleset, {"opioid_current": "no"}, ["gabapentin 300 mg"])
     assert "No medication list was checked" not in render_markdown(listed, ruleset)
 
@@ -177,3 +177,31 @@ def test_a_warning_with_a_list_opioid_lists_only_its_own_changes(ruleset: RuleSe
     md = render_markdown(result, ruleset)
     block = md.split("#### [WARNING] Short-acting opioid 7 to 13 days ago")[1].split("####")[0]
     assert f"from {(DAY + timedelta(days=5)).isoformat()}, no finding" in block and "critical" not in block
+
+
+# ---- a hypothesis property over every case, on later screening dates too ------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from screening.loader import load_ruleset  # noqa: E402
+
+_RULESET = load_ruleset()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(CASES), st.integers(min_value=0, max_value=30))
+def test_property_every_case_on_any_later_date_tells_one_story(path: Path, later: int) -> None:
+    """For every case (and the same answers screened up to 30 days later): the patient sheet never says both
+    "you are taking" and "you do not take", and no two critical cards share a triggering answer or line."""
+    case = load_case(path)
+    on = case.screening_date + timedelta(days=later)
+    answers, problems = parse_answers(_RULESET, case.answers, on)
+    result = screen(_RULESET, answers, on, problems, case.medication_lines())
+    for text in both_views(_RULESET, result):
+        assert not (TAKING.search(text) and NOT_TAKING.search(text))
+    seen: set[tuple[str, str]] = set()
+    for f in result.by_severity("critical"):
+        keys = {(t.question_id, t.answer) for t in f.triggered_by if t.answer != "no"}
+        assert not keys & seen, (path.name, f.rule_id, keys & seen)
+        seen |= keys
