@@ -241,15 +241,18 @@ def merge_by_cause(ruleset: RuleSet, found: list[tuple[Finding, int]]) -> list[F
     The card leads with the most severe finding; at equal severity, with one that `supersedes` the
     others; then rule-set order. The card takes the most severe severity among its findings.
     """
-    supersedes = {cr.rule.id: set(cr.rule.supersedes) for cr in ruleset.rules}
+    supersedes = ruleset.supersedes
     groups: dict[str, list[tuple[Finding, int]]] = {}
     for f, order in found:
         groups.setdefault(f.card_key, []).append((f, order))
     cards: list[tuple[Finding, int]] = []
     for members in groups.values():
+        if len(members) == 1:
+            cards.append(members[0])
+            continue
         ids = {f.rule_id for f, _ in members}
         members.sort(key=lambda fo: (SEVERITY_ORDER[fo[0].severity],
-                                     any(fo[0].rule_id in supersedes.get(other, set()) for other in ids), fo[1]))
+                                     any(fo[0].rule_id in supersedes.get(other, ()) for other in ids), fo[1]))
         lead, order = members[0]
         if len(members) == 1:
             cards.append((lead, order))

@@ -26,7 +26,7 @@ class CompiledRule:
     reads: tuple[str, ...]
     sources: tuple[SourceRef, ...]     # built once: every finding of this rule cites the same sources
     order: int = 0                     # position in the rule set (topic order, then file order)
-    nodes: Mapping[int, Evaluator] = field(default_factory=dict)   # every node's closure, for triggers
+    nodes: Mapping[int, tuple[Evaluator, tuple[str, ...]]] = field(default_factory=dict)  # for triggers
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class RuleSet:
     contradiction_for: Mapping[str, CompiledContradiction] = field(default_factory=dict)  # hidden question -> decl
     controllers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # question -> every question its
     #                                            show_when depends on, directly or not (facts excluded)
+    supersedes: Mapping[str, frozenset[str]] = field(default_factory=dict)   # rule id -> rules it leads
 
     @property
     def version(self) -> str:
@@ -178,4 +179,5 @@ def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables:
         matcher=MedicationMatcher(vocabulary, medication_files),
         contradictions=tuple(compiled_contradictions), contradiction_for=MappingProxyType(by_question),
         controllers=MappingProxyType(controllers),
+        supersedes=MappingProxyType({r.id: frozenset(r.supersedes) for r in all_rules}),
     )
