@@ -219,7 +219,8 @@ def contradictions(ruleset: RuleSet, answers: Mapping[str, Any], visible: list[s
         def fill(text: str) -> str:
             return text.format_map(values)
 
-        triggers = [_trigger(ruleset, c, answers, meds, screening_date) for c in flip if c in answers]
+        triggers = [_trigger(ruleset, c, answers, meds, screening_date,
+                             "" if c in visible_set else " (kept, question now hidden)") for c in flip if c in answers]
         triggers += [_trigger(ruleset, q, answers, meds, screening_date, " (kept, question now hidden)")
                      for q in shown_again]
         out.append((Finding.model_construct(
