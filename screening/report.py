@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .engine import source_ref
+from .engine import NO_LIST_ID, source_ref
 from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
 
@@ -92,6 +92,11 @@ def patient_heading(f: Finding) -> str:
 def no_medication_list(result: ScreeningResult) -> bool:
     """No list was given, or only blank lines: an open item, never silence."""
     return not any(m.status != "empty" for m in result.medications or [])
+
+
+def open_questions(result: ScreeningResult) -> int:
+    """Unanswered questions; the missing medication list is named on its own, not counted as a question."""
+    return len([n for n in result.not_assessed if n.question_id != NO_LIST_ID])
 
 
 def _yes_no(value: bool | None) -> str:
@@ -206,8 +211,9 @@ def patient_markdown(result: ScreeningResult, ruleset: RuleSet, level: str = "##
         out.append(meta.no_findings_note)
     if no_medication_list(result):
         out.extend(["", meta.patient_no_medication_list])
-    if result.not_assessed:
-        out.extend(["", f"Some questions are still open ({len(result.not_assessed)}); your clinician will go "
+    still_open = open_questions(result)
+    if still_open:
+        out.extend(["", f"Some questions are still open ({still_open}); your clinician will go "
                         "through them with you."])
     unknown = len(result.unrecognised_medications)
     if unknown:
@@ -253,5 +259,5 @@ def render_html(result: ScreeningResult, ruleset: RuleSet) -> str:
         result=result, meta=ruleset.meta, discussion=ruleset.discussion, topic_title=ruleset.topic_title,
         ahead=lambda f: ahead_text(f, result, ruleset),
         counts=_counts(result, ruleset), sources=_all_sources(result, ruleset), plural=plural,
-        patient_heading=patient_heading, no_list=no_medication_list(result),
+        patient_heading=patient_heading, no_list=no_medication_list(result), still_open=open_questions(result),
     )
