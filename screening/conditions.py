@@ -271,3 +271,43 @@ def compile_condition(cond: Condition, tables: Tables) -> Evaluator:
             return None if row is None else row.get(attribute) in allowed_values
         return lookup
     raise TypeError(f"not a condition: {cond!r}")  # unreachable once validated
+
+
+# ---- what made a condition true -----------------------------------------------------------------
+
+def contributing(cond: Condition, evaluators: Mapping[int, Any], answers: Answers, today: date) -> list[str]:
+    """The answered questions that made a true condition true, in first-seen order.
+
+    `any` names only its true branches and `all` all of its parts, so a finding's triggers are the
+    answers that caused it, not every answer its rule could read. `evaluators` is compile_nodes' map.
+    """
+    seen: dict[str, None] = {}
+
+    def visit(node: Condition) -> None:
+        run, reads = evaluators[id(node)]
+        if run(answers, today) is not True:
+            return
+        if isinstance(node, (AllOf, AnyOf)):
+            for child in children(node):
+                visit(child)
+            return
+        for q in reads:     # a leaf's question, or every question under a `not`
+            if q in answers:
+                seen.setdefault(q, None)
+
+    visit(cond)
+    return list(seen)
+
+
+def compile_nodes(cond: Condition, tables: Tables) -> dict[int, tuple[Evaluator, tuple[str, ...]]]:
+    """For every node of a condition tree, keyed by id(node): its closure and the questions it names
+    (a leaf's own question, or every question under a `not`), for `contributing`."""
+    out: dict[int, tuple[Evaluator, tuple[str, ...]]] = {}
+    for node in walk(cond):
+        if isinstance(node, NotOf):
+            reads = tuple(questions_in(node.not_))
+        else:
+            q = leaf_question(node)
+            reads = (q,) if q is not None else ()
+        out[id(node)] = (compile_condition(node, tables), reads)
+    return out

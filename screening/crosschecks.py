@@ -14,13 +14,15 @@ from .conditions import (Answered, Compare, Condition, DaysSince, Equals, In, Lo
                          questions_in, walk)
 from .errors import Problem
 from .medications import normalise
-from .rule_models import (MED_CLASSES, AnswerLabelValue, DateAfterValue, DaysSinceValue, MedicationFile,
-                          MedicationVocabulary, Question, Rule, RulesetFile, SourcesFile,
-                          TableFile, TopicFile)
+from .rule_models import (CONTRADICTION_PLACEHOLDERS, MED_CLASSES, SEVERITY_ORDER, AnswerLabelValue, Contradiction,
+                          DateAfterValue, DaysAgoValue, DaysSinceValue, MedicationFile, MedicationVocabulary,
+                          MedProductsValue, Question, Rule, RulesetFile, SourcesFile, TableFile, TopicFile, Wording)
 
 SUMMARY_MAX = 140
 _WIDEST_NUMBER = 5      # days since: up to 99999
 _WIDEST_DATE = 10       # YYYY-MM-DD
+_WIDEST_DAYS_AGO = 14   # "99999 days ago"
+_WIDEST_PRODUCTS = 140  # product names: keep them out of summaries
 YES_NO = ("yes", "no")
 
 
@@ -87,7 +89,8 @@ class RuleSetChecker:
         if duplicates:  # with two definitions of one id, every later check would read the wrong one
             return duplicates
         return [*self.check_sources_exist(), *self.check_questions(), *self.check_rules(),
-                *self.check_show_when_cycles(), *self.check_forbidden_words(), *self.check_medications()]
+                *self.check_show_when_cycles(), *self.check_forbidden_words(), *self.check_medications(),
+                *self.check_causes(), *self.check_contradictions()]
 
     # -- ids --------------------------------------------------------------------------------------
     def check_unique_ids(self) -> Iterator[Problem]:
@@ -100,8 +103,10 @@ class RuleSetChecker:
                                for t in self.topics_located)
         yield from _duplicates((q.id, t.file, "question") for t in self.topics_located
                                for q in t.model.questions)  # type: ignore[attr-defined]
-        yield from _duplicates((r.id, t.file, "rule") for t in self.topics_located
-                               for r in t.model.rules)  # type: ignore[attr-defined]
+        yield from _duplicates([*((r.id, t.file, "rule") for t in self.topics_located
+                                  for r in t.model.rules),  # type: ignore[attr-defined]
+                                *((c.id, t.file, "contradiction") for t in self.topics_located
+                                  for c in t.model.contradictions)])  # type: ignore[attr-defined]
         yield from _duplicates([*((qid, self.question_file[qid], "question or fact") for qid in self.questions),
                                 *((fid, self.vocabulary_file, "question or fact") for fid in self.facts)])
         yield from _duplicates((e.id, m.file, "medication id") for m in self.medications
@@ -226,6 +231,19 @@ class RuleSetChecker:
         yield from self._check_placeholders(file, where, rule)
 
     def _check_value(self, file: str, where: str, name: str, value: object) -> Iterator[Problem]:
+        if isinstance(value, MedProductsValue):
+            if value.med_products not in self.facts:
+                yield Problem(file, f'field "values.{name}": unknown medication-list fact "{value.med_products}" '
+                                    f"(expected one of: {', '.join(sorted(self.facts))})", where)
+            return
+        if isinstance(value, DaysAgoValue):
+            q = self.questions.get(value.days_ago)
+            if q is None:
+                yield Problem(file, f'field "values.{name}": unknown question "{value.days_ago}"', where)
+            elif q.type != "date":
+                yield Problem(file, f'field "values.{name}": needs a date question; "{value.days_ago}" is {q.type}',
+                              where)
+            return
         qid = (value.days_since if isinstance(value, DaysSinceValue)
                else value.date_after.question if isinstance(value, DateAfterValue)
                else value.answer_label)  # type: ignore[union-attr]
@@ -244,6 +262,10 @@ class RuleSetChecker:
             return _WIDEST_NUMBER
         if isinstance(value, DateAfterValue):
             return _WIDEST_DATE
+        if isinstance(value, DaysAgoValue):
+            return _WIDEST_DAYS_AGO
+        if isinstance(value, MedProductsValue):
+            return _WIDEST_PRODUCTS
         if isinstance(value, AnswerLabelValue) and value.answer_label in self.questions:
             q = self.questions[value.answer_label]
             labels = [o.label for o in q.options or []]
@@ -255,7 +277,7 @@ class RuleSetChecker:
     def _check_placeholders(self, file: str, where: str, rule: Rule) -> Iterator[Problem]:
         w = rule.wording
         texts = {"summary": w.summary, "why": w.why, "would_change": w.would_change, "patient": w.patient,
-                 "sources_disagree": w.sources_disagree or "",
+                 "sources_disagree": w.sources_disagree or "", "patient_title": w.patient_title or "",
                  **{f"discuss[{i}]": d for i, d in enumerate(w.discuss)}}
         for field, text in texts.items():
             try:
@@ -305,6 +327,8 @@ class RuleSetChecker:
         yield self.meta_file, "", "patient_purpose", m.patient_purpose
         yield self.meta_file, "", "not_assessed_note", m.not_assessed_note
         yield self.meta_file, "", "no_findings_note", m.no_findings_note
+        yield self.meta_file, "", "no_medication_list", m.no_medication_list
+        yield self.meta_file, "", "patient_no_medication_list", m.patient_no_medication_list
         for i, step in enumerate(m.patient_next_steps):
             yield self.meta_file, "", f"patient_next_steps[{i}]", step
         for sev, sw in m.severities.items():
@@ -329,11 +353,18 @@ class RuleSetChecker:
                     yield loc.file, f'question "{q.id}"', f"options.{o.value}", f"{o.label} {o.help or ''}"
             for r in loc.model.rules:  # type: ignore[attr-defined]
                 w = r.wording
-                for field in ("summary", "why", "would_change", "patient", "sources_disagree"):
+                for field in ("summary", "why", "would_change", "patient", "sources_disagree", "patient_title"):
                     yield loc.file, f'rule "{r.id}"', f"wording.{field}", getattr(w, field) or ""
                 for i, d in enumerate(w.discuss):
                     yield loc.file, f'rule "{r.id}"', f"wording.discuss[{i}]", d
                 yield loc.file, f'rule "{r.id}"', "title", r.title
+            for c in loc.model.contradictions:  # type: ignore[attr-defined]
+                w = c.wording
+                for field in ("summary", "why", "would_change", "patient", "sources_disagree", "patient_title"):
+                    yield loc.file, f'contradiction "{c.id}"', f"wording.{field}", getattr(w, field) or ""
+                for i, d in enumerate(w.discuss):
+                    yield loc.file, f'contradiction "{c.id}"', f"wording.discuss[{i}]", d
+                yield loc.file, f'contradiction "{c.id}"', "title", c.title
 
     def check_forbidden_words(self) -> Iterator[Problem]:
         for file, where, field, text in self._wordings():
@@ -341,6 +372,95 @@ class RuleSetChecker:
             if hit:
                 yield Problem(file, f'field "{field}": uses the decision word "{hit.group(0)}"; this tool summarises '
                                     f"findings for discussion and must not word them as a decision", where)
+
+
+    # -- one cause, one card ---------------------------------------------------------------------------
+    def check_causes(self) -> Iterator[Problem]:
+        rules = {r.id: (loc.file, r) for loc in self.topics_located for r in loc.model.rules}  # type: ignore[attr-defined]
+        for rid, (file, rule) in rules.items():
+            where = f'rule "{rid}"'
+            for other in rule.supersedes:
+                target = rules.get(other)
+                if target is None:
+                    yield Problem(file, f'field "supersedes": unknown rule "{other}"', where)
+                    continue
+                if other == rid:
+                    yield Problem(file, 'field "supersedes": a rule cannot supersede itself', where)
+                    continue
+                if rule.cause is None or rule.cause != target[1].cause:
+                    yield Problem(file, f'field "supersedes": rule "{other}" must share this rule\'s cause '
+                                        f'(this: {rule.cause or "none"}, it: {target[1].cause or "none"}); only '
+                                        f"findings of one cause share a card", where)
+                if SEVERITY_ORDER[rule.severity] > SEVERITY_ORDER[target[1].severity]:
+                    yield Problem(file, f'field "supersedes": a {rule.severity} rule cannot lead the card of the '
+                                        f'{target[1].severity} rule "{other}"', where)
+        graph = {rid: [o for o in rule.supersedes if o in rules and o != rid] for rid, (_, rule) in rules.items()}
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            path = _find_cycle(graph, start)
+            if path and frozenset(path) not in reported:
+                reported.add(frozenset(path))
+                yield Problem(rules[start][0], "supersedes cycle: " + " -> ".join([*path, path[0]]),
+                              f'rule "{start}"')
+
+    # -- contradicting answers ---------------------------------------------------------------------
+    def check_contradictions(self) -> Iterator[Problem]:
+        covered: dict[str, str] = {}
+        for loc in self.topics_located:
+            for c in loc.model.contradictions:  # type: ignore[attr-defined]
+                yield from self._check_contradiction(loc.file, c, covered)
+        for qid, q in self.questions.items():
+            if q.show_when is not None and qid not in covered:
+                yield Problem(self.question_file[qid], "skip logic hides this question, but no `contradictions` "
+                                                       "entry covers it: an answer kept for it would be dropped in "
+                                                       "silence (add it to a contradiction's questions)",
+                              f'question "{qid}"')
+
+    def _check_contradiction(self, file: str, c: Contradiction, covered: dict[str, str]) -> Iterator[Problem]:
+        where = f'contradiction "{c.id}"'
+        if c.category not in self.category_ids:
+            yield Problem(file, f'field "category": unknown category "{c.category}" '
+                                f"(expected one of: {', '.join(sorted(self.category_ids))})", where)
+        yield from self._unknown_sources(file, where, c.sources)
+        for qid in c.questions:
+            q = self.questions.get(qid)
+            if q is None:
+                yield Problem(file, f'field "questions": unknown question "{qid}"', where)
+            elif q.show_when is None:
+                yield Problem(file, f'field "questions": question "{qid}" has no show_when, so it is never hidden',
+                              where)
+            elif qid in covered:
+                yield Problem(file, f'field "questions": question "{qid}" is already covered by contradiction '
+                                    f'"{covered[qid]}"', where)
+            else:
+                covered[qid] = c.id
+        yield from _contradiction_placeholders(file, where, c.wording)
+
+
+def _contradiction_placeholders(file: str, where: str, w: Wording) -> Iterator[Problem]:
+    texts = {"why": w.why, "would_change": w.would_change, "patient": w.patient,
+             "sources_disagree": w.sources_disagree or "", "patient_title": w.patient_title or "",
+             **{f"discuss[{i}]": d for i, d in enumerate(w.discuss)}}
+    try:
+        in_summary = [n for _, n, _, _ in string.Formatter().parse(w.summary) if n is not None]
+    except ValueError as exc:
+        in_summary = [str(exc)]
+    if in_summary:
+        yield Problem(file, 'field "wording.summary": a contradiction\'s summary takes no placeholders (it must stay '
+                            f"within {SUMMARY_MAX} characters whatever was answered)", where)
+    elif len(w.summary) > SUMMARY_MAX:
+        yield Problem(file, f'field "wording.summary": must be at most {SUMMARY_MAX} characters (got '
+                            f"{len(w.summary)})", where)
+    for field, text in texts.items():
+        try:
+            names = [(n, spec, conv) for _, n, spec, conv in string.Formatter().parse(text) if n is not None]
+        except ValueError as exc:
+            yield Problem(file, f'field "wording.{field}": unbalanced braces ({exc})', where)
+            continue
+        for name, spec, conv in names:
+            if name not in CONTRADICTION_PLACEHOLDERS or spec or conv:
+                yield Problem(file, f'field "wording.{field}": placeholder "{{{name}}}" is not one of '
+                                    f"{', '.join(CONTRADICTION_PLACEHOLDERS)}", where)
 
 
 def forbidden_pattern(words: Iterable[str]) -> re.Pattern[str]:

@@ -386,15 +386,21 @@ def _medication_statement(line: MedLine, on: date) -> dict[str, Any]:
 
 
 def _finding_issue(ruleset: RuleSet, names: Names, finding: Finding, qr_ref: str,
-                   med_refs: Mapping[int, str], meds: list[MedLine], on: date) -> dict[str, Any]:
+                   med_refs: Mapping[int, str], meds: list[MedLine], on: date,
+                   in_response: Mapping[str, Any]) -> dict[str, Any]:
+    """One card as a DetectedIssue. A trigger that is a kept answer to a question skip logic now hides
+    (a contradiction) is not in the QuestionnaireResponse, whose disabled items carry no answers, so its
+    evidence is the coded question with the answer as text and no reference."""
     evidence: list[dict[str, Any]] = []
     implicated: list[dict[str, Any]] = []
     for t in finding.triggered_by:
         fact = ruleset.facts.get(t.question_id)
         if fact is None:
-            evidence.append({"code": [{"coding": [{"system": names.questionnaire_url, "code": t.question_id,
-                                                   "display": t.prompt}], "text": f"{t.prompt}: {t.answer}"}],
-                             "detail": [{"reference": qr_ref, "display": f"Answer to {t.question_id}"}]})
+            entry = {"code": [{"coding": [{"system": names.questionnaire_url, "code": t.question_id,
+                                           "display": t.prompt}], "text": f"{t.prompt}: {t.answer}"}]}
+            if t.question_id in in_response:
+                entry["detail"] = [{"reference": qr_ref, "display": f"Answer to {t.question_id}"}]
+            evidence.append(entry)
             continue
         refs = [{"reference": med_refs[m.number], "display": m.line.strip()} for m in fact_lines(fact, meds)
                 if m.number in med_refs]
@@ -488,7 +494,7 @@ def build_bundle(ruleset: RuleSet, result: ScreeningResult, answers: Mapping[str
     entries = [{"fullUrl": qr_ref, "resource": _questionnaire_response(ruleset, names, result, effective)}]
     for finding in result.findings:
         entries.append({"fullUrl": _urn(), "resource": _finding_issue(
-            ruleset, names, finding, qr_ref, med_refs, meds, result.screening_date)})
+            ruleset, names, finding, qr_ref, med_refs, meds, result.screening_date, effective)})
     if result.not_assessed:
         entries.append({"fullUrl": _urn(), "resource": _not_assessed_issue(ruleset, names, result, qr_ref, med_refs)})
     for m in meds:

@@ -2,7 +2,8 @@
 
 One function serves `python -m screening test` and the pytest golden test, so a case that passes one
 passes the other. A case's `not_assessed` list is compared only within the topics the case is about
-(its `topics:`), so adding a new topic with new questions does not break cases about other topics.
+(its `topics:`) and the items it names, so adding a new topic with new questions does not break cases
+about other topics.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def case_offences(ruleset: RuleSet, case: CaseFile, name: str) -> list[Offence]:
         out.append(Offence(name, f"missing findings: {_pairs(want - got)}"))
     if case.expected.not_assessed is not None:
         scope = set(case.topics)
-        open_items = {n.question_id for n in result.not_assessed if not scope or n.topic in scope}
         declared = set(case.expected.not_assessed)
+        open_items = {n.question_id for n in result.not_assessed
+                      if not scope or n.topic in scope or n.question_id in declared}
         if open_items - declared:
             out.append(Offence(name, f"not assessed but not declared: {', '.join(sorted(open_items - declared))}"))
         if declared - open_items:

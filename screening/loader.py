@@ -190,4 +190,6 @@ def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
         topics=[(t.model.topic, list(t.model.questions), list(t.model.rules))  # type: ignore[attr-defined]
                 for t in parsed[TopicFile]],
         vocabulary=checker.vocabulary, medication_files=[m.model for m in parsed[MedicationFile]],  # type: ignore[misc]
+        contradictions=[(t.model.topic.id, c) for t in parsed[TopicFile]  # type: ignore[attr-defined]
+                        for c in t.model.contradictions],  # type: ignore[attr-defined]
     )

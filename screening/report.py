@@ -13,26 +13,35 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .engine import source_ref
+from .engine import NO_LIST_ID, source_ref
 from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>:@=$&])")
-
-
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$&])")     # markup anywhere in a line
+_MD_LEADING = re.compile(r"^(\s*)(?:([-+#=>])|(\d+)([.)]))")  # markup only at the start of a line
 _WORD_JOINER = "\u2060"
-_AUTOLINK_PARTS = re.compile(r"(:|@|(?<=www)(?=\\?\.))", re.IGNORECASE)
+# GFM autolinks (scheme://, www., e-mail) and Streamlit :shortcodes: are found after escapes are resolved,
+# so only there an invisible word joiner breaks them; ordinary text keeps its colons and at-signs as typed.
+_AUTOLINKS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?=//)|www(?=\.)|(?<=\S)@(?=\S)|:(?=[\w/+\\-]+:)",
+                        re.IGNORECASE)
 
 
 def md_escape(text: str) -> str:
     """Make text a user typed inert in Markdown: one line, no emphasis, links, autolinks, HTML, headings,
     tables, maths or Streamlit shortcodes, whatever it contains.
 
-    Backslash escapes stop markup, but GFM autolinks (http://, www., e-mail) and Streamlit's
-    :shortcodes: are found after escapes are resolved, so an invisible word joiner also breaks them.
+    Only what would be markup is escaped, so a download reads cleanly in a text editor: a hyphen,
+    a full stop or a bracket pair in a medication line stays as typed.
     """
     flat = "".join(ch if ch.isprintable() else " " for ch in text)   # line breaks and control characters
-    return _AUTOLINK_PARTS.sub(lambda m: m.group(0) + _WORD_JOINER, _MD_SPECIAL.sub(r"\\\1", flat))
+    flat = _MD_SPECIAL.sub(r"\\\1", flat)
+    flat = _MD_LEADING.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else
+                                                   m.group(3) + "\\" + m.group(4)), flat)
+    return _AUTOLINKS.sub(lambda m: _escape_colon(m.group(0)) + _WORD_JOINER, flat)
+
+
+def _escape_colon(part: str) -> str:
+    return part[:-1] + "\\:" if part.endswith(":") else part
 
 
 def result_to_json(result: ScreeningResult) -> dict[str, Any]:
@@ -46,6 +55,8 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
                 "rule_id": f.rule_id, "category": f.category, "severity": f.severity, "title": f.title,
                 "summary": f.summary, "detail": f.detail, "discuss": f.discuss, "patient": f.patient,
                 "triggered_by": [t.model_dump() for t in f.triggered_by],
+                "patient_title": f.patient_title or f.title, "cause": f.cause,
+                "also": [a.model_dump() for a in f.also],
                 "sources": [s.model_dump(exclude_none=True) for s in f.sources],
             }
             for f in result.findings
@@ -68,6 +79,26 @@ def med_row(m: MedLine) -> dict[str, Any]:
             "matches": [x.model_dump() for x in m.matches]}
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 line', '2 lines': a count with its noun."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def patient_heading(f: Finding) -> str:
+    """The heading the patient reads: the rule's plain-words title, never the clinician's."""
+    return f.patient_title or f.title
+
+
+def no_medication_list(result: ScreeningResult) -> bool:
+    """No list was given, or only blank lines: an open item, never silence."""
+    return not any(m.status != "empty" for m in result.medications or [])
+
+
+def open_questions(result: ScreeningResult) -> int:
+    """Unanswered questions; the missing medication list is named on its own, not counted as a question."""
+    return len([n for n in result.not_assessed if n.question_id != NO_LIST_ID])
+
+
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
@@ -78,11 +109,11 @@ def medication_markdown(result: ScreeningResult, level: str = "###") -> list[str
     if not meds:
         return []
     unknown = result.unrecognised_medications
-    out = [f"{level} Medication list ({len(meds)} lines: {len(meds) - len(unknown)} recognised, "
+    out = [f"{level} Medication list ({plural(len(meds), 'line')}: {len(meds) - len(unknown)} recognised, "
            f"{len(unknown)} not recognised)", ""]
     if unknown:
-        out.extend([f"{len(unknown)} line(s) were not recognised and need review by hand: they are listed under "
-                    "Not assessed.", ""])
+        out.extend([f"{plural(len(unknown), 'line was', 'lines were')} not recognised and "
+                    f"{'needs' if len(unknown) == 1 else 'need'} review by hand: listed under Not assessed.", ""])
     out.extend(["| # | As written | Recognised as | Classes | Long-acting opioid |", "|---|---|---|---|---|"])
     for m in meds:
         seen = md_escape(m.product) if m.product else "**not recognised**"
@@ -100,7 +131,7 @@ def _counts(result: ScreeningResult, ruleset: RuleSet) -> str:
 
 def ahead_text(f: Finding, result: ScreeningResult, ruleset: RuleSet) -> str | None:
     """'If nothing else changes: from 2026-12-02, warning (...); from 2026-12-09, no opioid finding'."""
-    changes = (result.changes_ahead or {}).get(f.category)
+    changes = (result.changes_ahead or {}).get(f.card_key)
     if not changes:
         return None
     label = ruleset.categories[f.category].label
@@ -113,6 +144,9 @@ def finding_detail_markdown(f: Finding, ahead: str | None = None) -> str:
     if f.triggered_by:   # answers can hold what a user typed (medication lines): escaped, never markup
         lines.append("- **Triggered by:** " + "; ".join(f"{t.prompt} — {md_escape(t.answer)}"
                                                          for t in f.triggered_by))
+    if f.also:   # one cause, one card: the other findings of the same cause, named here
+        lines.append("- **Also found with the same cause:** " + "; ".join(f"{a.title} ({a.severity}): {a.summary}"
+                                                                   for a in f.also))
     lines.append(f"- **Why it matters:** {f.why}")
     if f.sources_disagree:
         lines.append(f"- **Where sources disagree:** {f.sources_disagree}")
@@ -171,12 +205,15 @@ def patient_markdown(result: ScreeningResult, ruleset: RuleSet, level: str = "##
     meta = ruleset.meta
     out = [meta.patient_purpose, "", f"{level} What we found", ""]
     if result.findings:
-        out.extend(f"- **{meta.severities[f.severity].patient_label}: {f.title}.** {f.patient}"
+        out.extend(f"- **{meta.severities[f.severity].patient_label}: {patient_heading(f)}.** {f.patient}"
                    for f in result.findings)
     else:
         out.append(meta.no_findings_note)
-    if result.not_assessed:
-        out.extend(["", f"Some questions are still open ({len(result.not_assessed)}); your clinician will go "
+    if no_medication_list(result):
+        out.extend(["", meta.patient_no_medication_list])
+    still_open = open_questions(result)
+    if still_open:
+        out.extend(["", f"Some questions are still open ({still_open}); your clinician will go "
                         "through them with you."])
     unknown = len(result.unrecognised_medications)
     if unknown:
@@ -194,7 +231,7 @@ def render_markdown(result: ScreeningResult, ruleset: RuleSet) -> str:
     out = markdown_header(result, ruleset)
     out.extend(["## Clinician view", "", clinician_markdown(result, ruleset),
                 "## Patient discussion view", "", patient_markdown(result, ruleset), "## Sources", ""])
-    out.extend(f"- `{s.id}`: {s.cite}" for s in _all_sources(result, ruleset))
+    out.extend(f"- {s.cite}" for s in _all_sources(result, ruleset))
     return "\n".join(out) + "\n"
 
 
@@ -221,5 +258,6 @@ def render_html(result: ScreeningResult, ruleset: RuleSet) -> str:
     return _environment().get_template("summary.html.j2").render(
         result=result, meta=ruleset.meta, discussion=ruleset.discussion, topic_title=ruleset.topic_title,
         ahead=lambda f: ahead_text(f, result, ruleset),
-        counts=_counts(result, ruleset), sources=_all_sources(result, ruleset),
+        counts=_counts(result, ruleset), sources=_all_sources(result, ruleset), plural=plural,
+        patient_heading=patient_heading, no_list=no_medication_list(result), still_open=open_questions(result),
     )

@@ -23,10 +23,10 @@ class SourceRef(_Out):
 
     @property
     def cite(self) -> str:
-        """How the source is cited in text: the file name or the address."""
+        """How the source is cited in text: its title, and its address when it has one (never a file name)."""
         if self.url:
             return f"{self.title} <{self.url}>"
-        return f"{self.title} ({'seed file' if self.kind == 'seed' else 'file'} {self.document})"
+        return self.title
 
 
 class Trigger(_Out):
@@ -35,6 +35,15 @@ class Trigger(_Out):
     question_id: str
     prompt: str
     answer: str
+
+
+class AlsoFound(_Out):
+    """A finding folded into another's card because it shares its cause (one cause, one card)."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    summary: str
 
 
 class Finding(_Out):
@@ -51,6 +60,17 @@ class Finding(_Out):
     sources_disagree: str | None
     sources: list[SourceRef]
     triggered_by: list[Trigger]
+    patient_title: str | None = None     # the heading the patient reads; the title when absent
+    cause: str | None = None             # the card key: findings of one cause share one card
+    also: list[AlsoFound] = []           # the other findings of the same cause, folded into this card
+
+    @property
+    def card_key(self) -> str:
+        return self.cause or self.rule_id
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [self.rule_id, *(a.rule_id for a in self.also)]
 
     @computed_field  # type: ignore[prop-decorator]
     @property

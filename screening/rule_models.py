@@ -88,9 +88,20 @@ class AnswerLabelValue(_Strict):
     answer_label: QuestionId = Field(description="the label of the chosen option")
 
 
+class DaysAgoValue(_Strict):
+    days_ago: QuestionId = Field(description='that date answer in words: "today", "1 day ago", "9 days ago"')
+
+
+class MedProductsValue(_Strict):
+    med_products: Annotated[str, Field(pattern=r"^med_[a-z0-9_]+$")] = Field(
+        description="the products (and their ingredients) of the list lines that make this fact yes, by the "
+                    "rule set's own names, e.g. \"Viberzi (eluxadoline)\"; never the text as typed")
+
+
 # Values come only from answers and the rule set's own labels: text a user typed (a medication line)
 # never enters rule wording, so every renderer can treat wording as trusted and escape user text alone.
-_VALUE_TAGS = {DaysSinceValue: "days_since", DateAfterValue: "date_after", AnswerLabelValue: "answer_label"}
+_VALUE_TAGS = {DaysSinceValue: "days_since", DateAfterValue: "date_after", AnswerLabelValue: "answer_label",
+               DaysAgoValue: "days_ago", MedProductsValue: "med_products"}
 
 
 def _value_key(value: object) -> str | None:
@@ -105,11 +116,14 @@ ComputedValue = Annotated[
         Annotated[DaysSinceValue, Tag("days_since")],
         Annotated[DateAfterValue, Tag("date_after")],
         Annotated[AnswerLabelValue, Tag("answer_label")],
+        Annotated[DaysAgoValue, Tag("days_ago")],
+        Annotated[MedProductsValue, Tag("med_products")],
     ],
     Discriminator(
         _value_key,
         custom_error_type="value_shape",
-        custom_error_message="a value is a mapping with exactly one key: days_since, date_after or answer_label",
+        custom_error_message="a value is a mapping with exactly one key: days_since, date_after, answer_label, "
+                             "days_ago or med_products",
     ),
 ]
 
@@ -122,6 +136,8 @@ class Wording(_Strict):
     discuss: list[Text] = Field(min_length=1, description="what to discuss with the patient")
     would_change: Text = Field(description="what answer or date would change this finding")
     patient: Text = Field(description="plain language for the patient discussion view")
+    patient_title: Text | None = Field(default=None, description="the heading the patient reads, in plain words "
+                                                                 "(the clinician title is used when absent)")
     sources_disagree: str | None = Field(default=None, description="where sources differ, and which reading decides")
 
 
@@ -136,6 +152,35 @@ class Rule(_Strict):
     wording: Wording
     sources: list[SourceId] = Field(min_length=1, description="ids from sources.yaml; at least one")
     last_reviewed: date
+    cause: Id | None = Field(default=None, description="one cause, one card: findings that fire together with the "
+                                                       "same cause are shown as one card naming every trigger")
+    supersedes: list[RuleId] = Field(default_factory=list, description="rules of the same cause whose findings fold "
+                                                                       "into this one's card when both fire (this "
+                                                                       "one's wording leads)")
+
+
+class Contradiction(_Strict):
+    """Answers kept for questions that skip logic now hides, read against the answers that hide them.
+
+    Derived from show_when: a kept answer that, with the hiding answers changed as little as possible
+    to show its question again, would fire a rule at severity S raises this finding at max(S,
+    minimum_severity). Placeholders: {shown} (the answers that hide), {hidden} (the kept answers),
+    {would} (what they would lead to); none in the summary.
+    """
+
+    id: RuleId
+    title: Text
+    category: Id
+    status: Status
+    questions: list[QuestionId] = Field(min_length=1, description="the questions with show_when this covers")
+    minimum_severity: Literal["critical", "warning"] = "warning"
+    cause: Id | None = Field(default=None, description="merge with the rules of this cause into one card")
+    wording: Wording
+    sources: list[SourceId] = Field(min_length=1)
+    last_reviewed: date
+
+
+CONTRADICTION_PLACEHOLDERS = ("shown", "hidden", "would")
 
 
 class TopicInfo(_Strict):
@@ -151,6 +196,7 @@ class TopicFile(_Strict):
     topic: TopicInfo
     questions: list[Question] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
+    contradictions: list[Contradiction] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _not_empty(self) -> TopicFile:
@@ -265,6 +311,8 @@ class RulesetFile(_Strict):
     purpose: Text = Field(description="the statement that this is a summary for discussion")
     patient_purpose: Text
     not_assessed_note: Text = Field(description="why unanswered questions are open items, not reassurance")
+    no_medication_list: Text = Field(description="the open item listed when no medication list was checked")
+    patient_no_medication_list: Text = Field(description="the same open item, in the patient's words")
     no_findings_note: Text = Field(description="what an empty findings list does and does not mean")
     patient_next_steps: list[Text] = Field(min_length=1)
     discussion: list[DiscussionPoint] = Field(min_length=1, description="general LDN points for every summary")

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from .conditions import Evaluator, compile_condition, questions_in
+from .conditions import Evaluator, compile_condition, compile_nodes, questions_in
 from .medications import MedicationMatcher
-from .rule_models import (Category, DiscussionPoint, Fact, MedicationFile, MedicationVocabulary, Question, Rule,
-                          RulesetFile, Source, TableFile, TopicInfo)
+from .rule_models import (Category, Contradiction, DiscussionPoint, Fact, MedicationFile, MedicationVocabulary,
+                          Question, Rule, RulesetFile, Source, TableFile, TopicInfo)
 from .crosschecks import YES_NO
 from .result_models import NotAssessed, RulesetInfo, SourceRef
 
@@ -25,6 +25,18 @@ class CompiledRule:
     condition: Evaluator
     reads: tuple[str, ...]
     sources: tuple[SourceRef, ...]     # built once: every finding of this rule cites the same sources
+    order: int = 0                     # position in the rule set (topic order, then file order)
+    nodes: Mapping[int, tuple[Evaluator, tuple[str, ...]]] = field(default_factory=dict)  # for triggers
+
+
+@dataclass(frozen=True)
+class CompiledContradiction:
+    """A topic's declaration of how answers kept for hidden questions are read (see engine.contradictions)."""
+
+    decl: Contradiction
+    topic: str
+    sources: tuple[SourceRef, ...]
+    order: int
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,12 @@ class RuleSet:
     categories: Mapping[str, Category]
     facts: Mapping[str, Fact]                        # yes/no facts drawn from a medication list
     matcher: MedicationMatcher
+    contradictions: tuple[CompiledContradiction, ...] = ()
+    contradiction_for: Mapping[str, CompiledContradiction] = field(default_factory=dict)  # hidden question -> decl
+    controllers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # question -> every question its
+    #                                            show_when depends on, directly or not (facts excluded)
+    supersedes: Mapping[str, frozenset[str]] = field(default_factory=dict)   # rule id -> rules it leads
+
     @property
     def version(self) -> str:
         return self.meta.version
@@ -108,7 +126,8 @@ def _dependency_order(questions: list[CompiledQuestion]) -> list[CompiledQuestio
 
 def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables: list[TableFile],
                   topics: list[tuple[TopicInfo, list[Question], list[Rule]]], vocabulary: MedicationVocabulary,
-                  medication_files: list[MedicationFile]) -> RuleSet:
+                  medication_files: list[MedicationFile],
+                  contradictions: list[tuple[str, Contradiction]] | None = None) -> RuleSet:
     """Index and compile checked rule files; call only after the checker found no problem."""
     table_map = {t.id: t for t in tables}
     lookup_rows = {t.id: {r.value: dict(r.attributes) for r in t.rows} for t in tables}
@@ -127,7 +146,29 @@ def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables:
             all_rules.append(r)
             if r.status == "active":
                 rules.append(CompiledRule(r, info.id, compile_condition(r.when, lookup_rows),
-                                          tuple(questions_in(r.when)), tuple(source_refs[sid] for sid in r.sources)))
+                                          tuple(questions_in(r.when)), tuple(source_refs[sid] for sid in r.sources),
+                                          order=len(rules), nodes=MappingProxyType(compile_nodes(r.when, lookup_rows))))
+    topic_rank = {info.id: i for i, (info, _, _) in enumerate(ordered)}
+    compiled_contradictions = sorted(
+        (CompiledContradiction(c, topic, tuple(source_refs[sid] for sid in c.sources), 0)
+         for topic, c in contradictions or [] if c.status == "active"),
+        key=lambda cc: topic_rank.get(cc.topic, len(topic_rank)))
+    compiled_contradictions = [CompiledContradiction(cc.decl, cc.topic, cc.sources, len(rules) + i)
+                               for i, cc in enumerate(compiled_contradictions)]
+    by_question = {q: cc for cc in compiled_contradictions for q in cc.decl.questions}
+    question_ids = {cq.question.id for cq in questions}
+    direct = {cq.question.id: [d for d in questions_in(cq.question.show_when) if d in question_ids]
+              if cq.question.show_when is not None else [] for cq in questions}
+    controllers: dict[str, tuple[str, ...]] = {}
+    for qid in direct:
+        found: dict[str, None] = {}
+        stack = list(direct[qid])
+        while stack:
+            dep = stack.pop(0)
+            if dep not in found:
+                found[dep] = None
+                stack.extend(direct.get(dep, []))
+        controllers[qid] = tuple(found)
     return RuleSet(
         meta=meta, sha256=sha256, topics=tuple(t[0] for t in ordered), questions=tuple(questions),
         visibility_order=tuple(_dependency_order(questions)), rules=tuple(rules), all_rules=tuple(all_rules),
@@ -136,4 +177,7 @@ def build_ruleset(meta: RulesetFile, sha256: str, sources: list[Source], tables:
         categories=MappingProxyType({c.id: c for c in meta.categories}),
         facts=MappingProxyType({f.id: f for f in vocabulary.facts}),
         matcher=MedicationMatcher(vocabulary, medication_files),
+        contradictions=tuple(compiled_contradictions), contradiction_for=MappingProxyType(by_question),
+        controllers=MappingProxyType(controllers),
+        supersedes=MappingProxyType({r.id: frozenset(r.supersedes) for r in all_rules}),
     )

@@ -23,25 +23,34 @@ def time_dependent_rules(ruleset: RuleSet) -> frozenset[str]:
     return frozenset(cr.rule.id for cr in ruleset.rules if any(isinstance(n, DaysSince) for n in walk(cr.rule.when)))
 
 
-def _category_state(result: ScreeningResult, category: str) -> list[tuple[str, str, str]]:
-    return sorted((f.rule_id, f.severity, f.title) for f in result.findings if f.category == category)
+def _card_state(result: ScreeningResult, key: str) -> list[tuple[str, str, str]]:
+    """What the card of one cause (or one rule) says on that date: its lead finding, or nothing."""
+    return sorted((f.rule_id, f.severity, f.title) for f in result.findings if f.card_key == key)
+
+
+def _severities(state: list[tuple[str, str, str]]) -> list[str]:
+    return sorted(sev for _, sev, _ in state)
 
 
 def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: ScreeningResult,
                   medications: list[str] | None = None, horizon: int = HORIZON_DAYS) -> dict[str, list[Change]]:
-    """For each category with a date-dependent finding now, the dates its findings change, if nothing else does."""
+    """For each card with a date-dependent finding now, the dates that card changes, if nothing else does.
+
+    Keyed by the card (its cause, or its rule id): a card's timeline never lists another cause's finding,
+    so a warning never reads as if it worsened because some other finding is present.
+    """
     timed = time_dependent_rules(ruleset)
-    categories = {f.category for f in result.findings if f.rule_id in timed}
+    categories = {f.card_key for f in result.findings if timed.intersection(f.rule_ids)}
     if not categories:
         return {}
-    states = {c: _category_state(result, c) for c in categories}
+    states = {c: _card_state(result, c) for c in categories}
     out: dict[str, list[Change]] = {c: [] for c in categories}
     for offset in range(1, horizon + 1):
         day = result.screening_date + timedelta(days=offset)
         later = screen(ruleset, answers, day, medications=medications)
         for c in categories:
-            state = _category_state(later, c)
-            if state != states[c]:
+            state = _card_state(later, c)
+            if _severities(state) != _severities(states[c]):   # a new lead of the same severity is no change
                 out[c].append(Change(on=day, category=c, findings=state))
                 states[c] = state
     return out

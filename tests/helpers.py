@@ -31,3 +31,10 @@ def recent_opioid(agent: str, formulation: str, days: int | None) -> dict[str, A
     if days is not None:
         answers["opioid_last_dose"] = days_ago(days)
     return answers
+
+
+def fired_any(result: ScreeningResult) -> dict[str, str]:
+    """rule id -> severity of every rule that fired, also those folded into another's card (one cause, one card)."""
+    out = {f.rule_id: f.severity for f in result.findings}
+    out.update({a.rule_id: a.severity for f in result.findings for a in f.also})
+    return out

@@ -49,7 +49,7 @@ def test_interval_findings_say_when_they_change(ruleset: RuleSet) -> None:
     from screening.answers import parse_answers
     typed, _ = parse_answers(ruleset, answers, SCREENING_DATE)
     full = with_changes_ahead(ruleset, typed, result)
-    opioid = full.changes_ahead["opioid"]
+    opioid = full.changes_ahead["opioid_use"]   # keyed by the card (its cause), issue 10
     assert [(c.on.isoformat(), [r for r, _, _ in c.findings]) for c in opioid] == [
         ("2026-11-27", ["opioid-short-acting-7-to-13-days"]), ("2026-12-04", [])]
     md = render_markdown(full, ruleset)

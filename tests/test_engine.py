@@ -52,9 +52,10 @@ def test_depot_formulation_alone_counts_as_depot(ruleset: RuleSet) -> None:
 
 def test_unknown_agent_is_treated_as_long_acting_and_says_so(ruleset: RuleSet) -> None:
     result = run(ruleset, recent_opioid("unknown", "immediate_release", 10))
-    assert fired(result)[LONG_LT14] == "critical"
-    assert fired(result)[UNKNOWN] == "info"
-    assert "treated as long-acting" in next(f for f in result.findings if f.rule_id == UNKNOWN).summary
+    assert fired(result) == {LONG_LT14: "critical"}     # one cause, one card (issue 10)
+    card = result.findings[0]
+    assert [(a.rule_id, a.severity) for a in card.also] == [(UNKNOWN, "info")]
+    assert "treated as long-acting" in card.also[0].summary
 
 
 def test_recent_use_without_a_date_is_critical_and_the_date_is_not_assessed(ruleset: RuleSet) -> None:
@@ -113,7 +114,8 @@ def test_thyroid_hormone_alone_gives_the_thyroid_monitoring_warning(ruleset: Rul
     finding = result.findings[0]
     assert (finding.rule_id, finding.severity) == ("thyroid-hashimoto-or-thyroid-hormone", "warning")
     assert "2–3 months" in finding.summary
-    assert [t.question_id for t in finding.triggered_by] == ["thyroid_hashimoto", "thyroid_hormone"]
+    # only the answers that caused it: "Hashimoto's: no" did not (issue 10)
+    assert [t.question_id for t in finding.triggered_by] == ["thyroid_hormone"]
 
 
 def test_unanswered_questions_are_not_assessed_never_no_concern(ruleset: RuleSet) -> None:
@@ -122,7 +124,7 @@ def test_unanswered_questions_are_not_assessed_never_no_concern(ruleset: RuleSet
     assert result.answered == 0
     always_shown = {cq.question.id for cq in ruleset.questions if cq.question.show_when is None}
     # the 30-day question shows while current use is unanswered, so a skipped first answer hides nothing
-    assert {n.question_id for n in result.not_assessed} == always_shown | {"opioid_past_30_days"}
+    assert {n.question_id for n in result.not_assessed} == always_shown | {"opioid_past_30_days", "medication_list"}
 
 
 def test_findings_are_ordered_critical_first(ruleset: RuleSet) -> None:

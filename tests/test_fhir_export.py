@@ -300,8 +300,11 @@ def test_every_case_exports_a_bundle_that_parses_and_mirrors_the_screening(path:
             {"name": ruleset.meta.name, "version": ruleset.version, "sha256": ruleset.sha256}
         codes = [c["coding"][0]["code"] for ev in issue.get("evidence", []) for c in ev["code"]]
         assert codes == [t.question_id for t in finding.triggered_by]
-        for code in codes:
-            assert code in got or code in ruleset.facts, "evidence names an answered item or a list fact"
+        for ev, code in zip(issue.get("evidence", []), codes):
+            in_response = [d for d in ev.get("detail", []) if d["reference"] == full_urls[0]]
+            assert code in ruleset.facts or bool(in_response) == (code in got), \
+                "evidence points into the QuestionnaireResponse exactly when the answer is there"
+            assert code in got or code in ruleset.facts or code in answers, "evidence names a given answer or a fact"
         implicated = issue.get("implicated", [])
         assert bool(implicated) == any(t.question_id in ruleset.facts and t.answer.startswith("yes")
                                        for t in finding.triggered_by)
@@ -333,7 +336,8 @@ def test_a_medication_finding_implicates_the_lines_that_triggered_it(ruleset: Ru
     answers, result = screened(ruleset, {"opioid_current": "no"}, on, ["Norco 10/325 1 tab q6h prn", "vitamin D3"])
     b = bundle(ruleset, answers, result)
     by_url = {e["fullUrl"]: e["resource"] for e in b["entry"]}
-    opioid = next(i for i in resources(b, "DetectedIssue") if i["code"]["coding"][0]["code"] == "opioid-current-use")
+    lead = next(f.rule_id for f in result.findings if "opioid-current-use" in f.rule_ids)   # one card per cause
+    opioid = next(i for i in resources(b, "DetectedIssue") if i["code"]["coding"][0]["code"] == lead)
     assert opioid["severity"] == "high"
     assert [by_url[r["reference"]]["medicationCodeableConcept"]["text"] for r in opioid["implicated"]] == \
         ["Norco 10/325 1 tab q6h prn"]

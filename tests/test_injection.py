@@ -146,7 +146,8 @@ COMMONMARK_LINE = re.compile(r"\r\n|\r|\n")     # CommonMark's line endings: a l
 MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")      # a backslash escape, as CommonMark resolves it
 TABLE_HEADER = "| # | As written | Recognised as | Classes | Long-acting opioid |"
 # The template's own bold: "- **Why it matters:** ...", "**not recognised**" and a finding's bold summary line.
-TEMPLATE_EMPHASIS = re.compile(r"^- \*\*[A-Z][\w ]{1,40}:\*\*|\*\*not recognised\*\*|^\*\*[^*]*\*\*$")
+TEMPLATE_EMPHASIS = re.compile(r"^- \*\*[A-Z][\w ]{1,40}:\*\*|\*\*not recognised\*\*|^\*\*[^*]*\*\*$"
+                               r"|^- \*\*[A-Z][\w ']{1,40}: [A-Z][\w ',()-]{1,80}\.\*\* ")   # patient view: label: title.
 
 
 def unescaped(text: str, pattern: str | re.Pattern[str]) -> list[re.Match[str]]:
@@ -169,7 +170,7 @@ def allowed_headings(ruleset: RuleSet) -> list[re.Pattern[str]]:
         r"## (Clinician view|Patient discussion view|Sources)",
         r"### Findings \(\d+ [a-z ]+, \d+ [a-z ]+, \d+ [a-z ]+\)",
         rf"#### \[({labels})\] ({titles})",
-        r"### Medication list \(\d+ lines: \d+ recognised, \d+ not recognised\)",
+        r"### Medication list \(\d+ lines?: \d+ recognised, \d+ not recognised\)",
         r"### Not assessed \(\d+\)",
         r"### (Answers that could not be used|General points for the discussion|What we found|What happens next"
         r"|About LDN)",

@@ -15,7 +15,7 @@ from screening.errors import InputError
 from screening.medication_input import csv_column_lines, read_csv, read_text_list
 from screening.report import render_html, render_markdown, result_to_json
 from screening.ruleset import RuleSet
-from tests.helpers import SCREENING_DATE, fired
+from tests.helpers import SCREENING_DATE, fired, fired_any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +33,8 @@ def test_an_opioid_on_the_list_fires_the_opioid_rule_with_the_question_unanswere
 
 def test_answers_saying_no_opioid_against_a_list_with_one_ask_to_reconcile(ruleset: RuleSet) -> None:
     result = run(ruleset, {"opioid_current": "no", "opioid_past_30_days": "no"}, ["Tylenol #3 prn"])
-    assert fired(result)["medication-list-opioid-not-in-answers"] == "critical"
-    assert fired(result)["opioid-current-use"] == "critical"
+    assert fired(result) == {"medication-list-opioid-not-in-answers": "critical"}   # one card (issue 10)
+    assert fired_any(result)["opioid-current-use"] == "critical"
     reconcile = next(f for f in result.findings if f.rule_id == "medication-list-opioid-not-in-answers")
     assert reconcile.category == "medication"
     assert any("Tylenol #3" in t.answer for t in reconcile.triggered_by)
@@ -47,13 +47,13 @@ def test_no_list_means_the_list_facts_are_unknown_not_no(ruleset: RuleSet) -> No
 
 
 def test_long_acting_opioid_on_the_list_adds_the_14_day_note(ruleset: RuleSet) -> None:
-    assert fired(run(ruleset, {}, ["OxyContin 20 mg q12h"]))["medication-list-long-acting-opioid"] == "info"
+    assert fired_any(run(ruleset, {}, ["OxyContin 20 mg q12h"]))["medication-list-long-acting-opioid"] == "info"
 
 
 def test_transplant_immunosuppressant_against_the_transplant_answers(ruleset: RuleSet) -> None:
     on_list = ["Prograf 2 mg bid"]
     assert fired(run(ruleset, {"transplant_recipient": "no"}, on_list))[
-        "medication-list-immunosuppressant-not-in-answers"] == "critical"
+        "medication-list-immunosuppressant-not-in-answers"] == "warning"   # the topic's severity (issue 10)
     assert fired(run(ruleset, {}, on_list))["medication-list-immunosuppressant-ask-about-transplant"] == "warning"
     agreed = fired(run(ruleset, {"transplant_recipient": "yes", "transplant_immunosuppressants": "yes"}, on_list))
     assert agreed == {"transplant-on-immunosuppressants": "warning"}
@@ -63,12 +63,11 @@ def test_transplant_immunosuppressant_against_the_transplant_answers(ruleset: Ru
 
 def test_thyroid_hormone_against_the_thyroid_answer(ruleset: RuleSet) -> None:
     result = fired(run(ruleset, {"thyroid_hormone": "no"}, ["Synthroid 75 mcg daily"]))
-    assert result["medication-list-thyroid-hormone-not-in-answers"] == "critical"
-    assert result["thyroid-hashimoto-or-thyroid-hormone"] == "warning"
+    assert result == {"medication-list-thyroid-hormone-not-in-answers": "warning"}   # topic severity, one card
 
 
 def test_naltrexone_products_and_other_antagonists_on_the_list(ruleset: RuleSet) -> None:
-    result = fired(run(ruleset, {"antagonist_naltrexone_product": "no"}, ["Contrave 8/90 2 tabs bid"]))
+    result = fired_any(run(ruleset, {"antagonist_naltrexone_product": "no"}, ["Contrave 8/90 2 tabs bid"]))
     assert result["antagonist-naltrexone-product"] == "critical"
     assert result["medication-list-naltrexone-not-in-answers"] == "critical"
     assert fired(run(ruleset, {}, ["Narcan 4 mg nasal spray"]))["medication-list-other-antagonist"] == "warning"

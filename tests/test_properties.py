@@ -38,7 +38,8 @@ def answers_strategy() -> st.SearchStrategy[dict[str, Any]]:
 @given(answers_strategy())
 def test_current_opioid_use_always_gives_the_critical_opioid_finding(answers: dict[str, Any]) -> None:
     result = screen_raw(RULESET, answers | {"opioid_current": "yes"}, SCREENING_DATE)
-    assert ("opioid-current-use", "critical") in {(f.rule_id, f.severity) for f in result.findings}
+    # the card may be led by another finding of the same cause (one cause, one card; issue 10)
+    assert any("opioid-current-use" in f.rule_ids and f.severity == "critical" for f in result.findings)
 
 
 @SETTINGS
@@ -46,8 +47,9 @@ def test_current_opioid_use_always_gives_the_critical_opioid_finding(answers: di
 def test_every_unanswered_applicable_question_is_not_assessed(answers: dict[str, Any]) -> None:
     result = screen_raw(RULESET, answers, SCREENING_DATE)
     visible, effective = applicable_answers(RULESET, answers, SCREENING_DATE)
-    assert {n.question_id for n in result.not_assessed} == set(visible) - set(effective)
-    assert result.answered + len(result.not_assessed) == result.applicable
+    # no medication list was given: that is an open item too (issue 10)
+    assert {n.question_id for n in result.not_assessed} == set(visible) - set(effective) | {"medication_list"}
+    assert result.answered + len(result.not_assessed) - 1 == result.applicable
 
 
 @SETTINGS
@@ -85,5 +87,8 @@ def test_any_opioid_within_14_days_never_passes_silently(answers: dict[str, Any]
 def test_findings_only_read_questions_that_apply(answers: dict[str, Any]) -> None:
     result = screen_raw(RULESET, answers, SCREENING_DATE)
     visible, _ = applicable_answers(RULESET, answers, SCREENING_DATE)
+    contradictions = {cc.decl.id for cc in RULESET.contradictions}
     for f in result.findings:
-        assert {t.question_id for t in f.triggered_by} <= set(visible)
+        hidden = [t for t in f.triggered_by if t.question_id not in set(visible)]
+        # only a contradiction names a hidden answer, and it says the answer was kept (issue 10)
+        assert not hidden or (contradictions & set(f.rule_ids) and all("kept" in t.answer for t in hidden))

@@ -42,7 +42,9 @@ def test_each_finding_in_the_summary_shows_why_discussion_change_and_sources(rul
     for label in ("Triggered by", "Why it matters", "Where sources disagree", "To discuss", "What would change this",
                   "Sources"):
         assert f"**{label}:**" in md
-    assert "seed file 001_7497dfaf1ba77572.txt" in md and "https://prescriberpoint.com" in md
+    # sources by title and link, never a file name (issue 10)
+    assert "LDN for Pain: Your Guide to a Non-Opioid Solution" in md and "https://prescriberpoint.com" in md
+    assert "001_7497dfaf1ba77572.txt" not in md and "seed file" not in md
 
 
 def test_html_is_one_self_contained_printable_file(ruleset: RuleSet) -> None:
@@ -64,13 +66,14 @@ def test_text_from_a_case_file_is_inert_in_html_and_markdown(ruleset: RuleSet) -
 
 
 def test_markdown_escape_neutralises_markup() -> None:
-    assert md_escape("# *x* [a](b) <i>") == r"\# \*x\* \[a\]\(b\) \<i\>"
+    # brackets are escaped, so "(b)" cannot become a link target and needs no escape of its own
+    assert md_escape("# *x* [a](b) <i>") == r"\# \*x\* \[a\](b) \<i\>"
 
 
 def test_patient_view_uses_plain_severity_words(ruleset: RuleSet) -> None:
     result = run(ruleset, {"opioid_current": "yes", "thyroid_hormone": "yes"})
     assert fired(result)["opioid-current-use"] == "critical"
     patient = render_markdown(result, ruleset).split("## Patient discussion view")[1]
-    assert "Must be resolved first: Current opioid use (answers or medication list)." in patient
+    assert "Must be resolved first: Opioid use now." in patient   # the plain patient title (issue 10)
     assert "Needs your clinician's assessment" in patient
     assert "critical" not in patient.split("## Sources")[0].lower()
