@@ -45,6 +45,14 @@ def _med_text(rows: list[MedLine]) -> str:
     return "; ".join(f'"{r.line.strip()}"' for r in rows) or NOT_RECORDED
 
 
+def _not_read_prompt(m: MedLine) -> str:
+    """A line not fully read, for the not-assessed list: partly read lines name their leftover words."""
+    if m.status == "unrecognised":
+        return f'Medication line {m.number} not recognised: "{m.line.strip()}"'
+    left = f" (not read: {', '.join(m.leftover)})" if m.leftover else ""
+    return f'Medication line {m.number} only partly read{left}: "{m.line.strip()}"'
+
+
 def _values(ruleset: RuleSet, cr: CompiledRule, answers: Mapping[str, Any], screening_date: date) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, spec in cr.rule.values.items():
@@ -64,6 +72,9 @@ def _trigger(ruleset: RuleSet, qid: str, answers: Mapping[str, Any], meds: list[
     fact = ruleset.facts.get(qid)
     if fact is not None:
         lines = fact_lines(fact, meds)
+        if fact.value == "latest_date":
+            return Trigger.model_construct(question_id=qid, prompt=fact.label,
+                                           answer=f"{answers[qid].isoformat()}: {_med_text(lines)}")
         return Trigger.model_construct(question_id=qid, prompt=fact.label,
                                        answer=f"yes: {_med_text(lines)}" if lines else "no")
     cq = ruleset.question(qid)
@@ -113,8 +124,8 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
     not_assessed = [cq.not_assessed for cq in ruleset.questions
                     if cq.question.id in visible_set and cq.question.id not in effective]
     not_assessed += [NotAssessed.model_construct(question_id=f"medication_line_{m.number}", topic=MEDICATION_TOPIC,
-                                                 prompt=f'Medication line {m.number} not recognised: "{m.line.strip()}"')
-                     for m in meds if m.status == "unrecognised"]
+                                                 prompt=_not_read_prompt(m))
+                     for m in meds if m.needs_review]
     return ScreeningResult.model_construct(
         screening_date=screening_date,
         findings=[_finding(ruleset, cr, effective, screening_date, meds) for cr in fired],

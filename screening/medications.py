@@ -386,7 +386,7 @@ class MedicationMatcher:
                 continue
             if len(w) >= 3 and self._starts_opioid(w):
                 hint = True
-            if len(w) < 4:
+            if len(w) < 5:
                 continue
             k = bisect.bisect_left(self._sorted_starts, w)
             entries: set[_Entry] = set()
