@@ -116,7 +116,7 @@ def normalise(text: str) -> tuple[str, ...]:
 
 def _words(text: str) -> tuple[str, ...]:
     text = text.lower().replace("w/", "with ").replace("_", " ")
-    text = _NUMBER_SIGN.sub("no ", text)
+    text = _NUMBER_SIGN.sub(" no ", text)
     text = _PUNCT.sub(" ", text)
     text = _DIGIT_LETTER.sub(r"\1 \2", text)
     return tuple(w for w in (word.strip(".") for word in text.split()) if w)
@@ -447,17 +447,19 @@ class MedicationMatcher:
             return MedLine(number=1, line=text, status="empty", product=None, ingredients=[], classes=[],
                            long_acting=None, matches=[])
         found, left = self._exact(words)
-        found += self._by_convention(words, found, left)
-        covered = {p for f in found for p in range(f.start, f.end)}
-        left = [i for i in left if i not in covered]
         found += self._tolerant(words, left)
         covered = {p for f in found for p in range(f.start, f.end)}
         left = [i for i in left if i not in covered]
         truncated, opioid_hint = self._truncated(words, left)
         found += truncated
+        covered = {p for f in found for p in range(f.start, f.end)}
+        left = [i for i in left if i not in covered]
+        found += self._by_convention(words, found, left)
         found.sort(key=lambda f: f.start)
+        named = {p for f in found for p in range(f.start, f.end)}
         covered = {p for f in found if f.certain for p in range(f.start, f.end)}
-        stopped_spans = self._positions(words, self._stopped_markers)
+        stopped_spans = [(a, b) for a, b in self._positions(words, self._stopped_markers)
+                         if not named.intersection(range(a, b))]   # "DC" in Dimetane DC is the product
         covered |= {p for a, b in stopped_spans for p in range(a, b)}
         leftover = [words[i] for i in range(len(words)) if i not in covered and not self._accounted_for(words[i])]
         stopped = bool(stopped_spans)
@@ -521,11 +523,11 @@ class MedicationMatcher:
         first = found[0].start
         aside_at = next((i for i in range(first + 1, len(words)) if words[i] in self._asides), len(words))
         local_spans = self._positions(words, self._local_markers)
+        # release words count anywhere in the product part of the line (before an aside), not after a place word
         long_spans = [(a, b) for a, b in self._positions(words, self._long_markers)
                       if a < aside_at and not (b - a == 1 and a > 0 and words[a - 1] in self._places)]
         kept: set[str] = set()
         ingredient_ids: list[str] = []
-        opioid_unit_zones: list[tuple[int, int]] = []
         for k, unit in enumerate(units):
             zone_start = 0 if k == 0 else unit[0].start
             zone_end = min(units[k + 1][0].start if k + 1 < len(units) else len(words),
@@ -541,8 +543,6 @@ class MedicationMatcher:
                                         local or any(f.entry.local_route for f in unit if f.entry.is_product
                                                      and set(f.entry.ingredients) & set(g)))
                     kept.update(got)
-                    if "opioid_agonist" in got:
-                        opioid_unit_zones.append((zone_start, zone_end))
         ingredient_ids = list(dict.fromkeys(ingredient_ids))
         classes = sorted(kept)
         long_acting = None
@@ -550,7 +550,7 @@ class MedicationMatcher:
             opioid_entries = [f.entry for f in found if "opioid_agonist" in self._classes_of(f.entry)]
             long_acting = (any(e.long_acting for e in opioid_entries)
                            or any(self.ingredients[i].acting == "long" for e in opioid_entries for i in e.ingredients)
-                           or any(zs <= a < ze for a, _b in long_spans for zs, ze in opioid_unit_zones))
+                           or bool(long_spans))
         return classes, long_acting, ingredient_ids
 
     @staticmethod

@@ -374,7 +374,7 @@ class LabelConvention(_Strict):
 
     text: Word = Field(description="the word(s) as written on the label (normalised like a line)")
     ingredient: Id
-    after: list[Name] = Field(default_factory=list, description="read so only right after one of these names "
+    after: list[Word] = Field(default_factory=list, description="read so only right after one of these names "
                                                                 "(Fiorinal #3, Guaifenesin AC)")
     with_partner: bool = Field(default=False, description="read so only on a line that also names a "
                                                           "combination partner (APAP/COD, not cod liver oil)")
