@@ -65,7 +65,10 @@ def med_row(m: MedLine) -> dict[str, Any]:
     """One classified medication line, as the CLI's meds JSON and the screening JSON give it."""
     return {"number": m.number, "line": m.line, "status": m.status, "product": m.product,
             "ingredients": m.ingredients, "classes": m.classes, "long_acting": m.long_acting,
-            "matches": [x.model_dump() for x in m.matches]}
+            "matches": [x.model_dump() for x in m.matches], "leftover": m.leftover, "stopped": m.stopped,
+            "stopped_date": m.stopped_date.isoformat() if m.stopped_date else None,
+            "stopped_date_text": m.stopped_date_text, "possible_hidden_opioid": m.possible_hidden_opioid,
+            "mixed_script": m.mixed_script, "notes": m.notes}
 
 
 def _yes_no(value: bool | None) -> str:
