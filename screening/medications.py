@@ -140,6 +140,10 @@ _DATE = re.compile(
     re.IGNORECASE)
 
 
+_DATE_HINT = re.compile(r"\d{4}|\d[/.\-]\d{1,2}[/.\-]\d\d|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+"""A cheap test run first: most lines hold no date, and the full pattern is slower."""
+
+
 @dataclass(frozen=True)
 class _Date:
     day: date | None      # None: written, but not readable without a guess
@@ -238,6 +242,11 @@ class MedicationMatcher:
                 self._conventions.append(_Convention(normalise(conv.text), entry,
                                                      frozenset(normalise(a) for a in conv.after), conv.with_partner))
         self._longest = max(len(k) for k in self._names)
+        self._single_names = frozenset(k[0] for k in self._names if len(k) == 1)
+        self._name_firsts = frozenset(k[0] for k in self._names)
+        self._convention_index: dict[str, list[_Convention]] = {}
+        for conv in self._conventions:
+            self._convention_index.setdefault(conv.words[0], []).append(conv)
         self._fuzzy_names = {name: entry for name, entry in fuzzy.items() if len(name) >= vocabulary.fuzzy_min_length}
         self._fuzzy_by_length: dict[int, list[str]] = {}
         for name in self._fuzzy_names:
@@ -296,12 +305,14 @@ class MedicationMatcher:
         """Join a name split in two ("oxy codone", "oxy-codone", an NBSP inside a name)."""
         if len(words) < 2:
             return words
+        singles = self._single_names
+        if not any(a + b in singles for a, b in zip(words, words[1:])):
+            return words
         out: list[str] = []
         i = 0
         while i < len(words):
-            if (i + 1 < len(words) and words[i].isalpha() and words[i + 1].isalpha()
-                    and (words[i],) not in self._names and words[i:i + 2] not in self._names
-                    and (words[i] + words[i + 1],) in self._names):
+            if (i + 1 < len(words) and words[i] + words[i + 1] in singles and words[i].isalpha()
+                    and words[i + 1].isalpha() and words[i] not in singles and words[i:i + 2] not in self._names):
                 out.append(words[i] + words[i + 1])
                 i += 2
                 continue
@@ -311,7 +322,12 @@ class MedicationMatcher:
 
     def _exact(self, words: tuple[str, ...]) -> tuple[list[_Found], list[int]]:
         found, left, i = [], [], 0
+        firsts = self._name_firsts
         while i < len(words):
+            if words[i] not in firsts:
+                left.append(i)
+                i += 1
+                continue
             for size in range(min(self._longest, len(words) - i), 0, -1):
                 hit = self._names.get(words[i:i + size])
                 if hit is not None:
@@ -326,15 +342,17 @@ class MedicationMatcher:
 
     def _by_convention(self, words: tuple[str, ...], found: list[_Found], left: list[int]) -> list[_Found]:
         """Label conventions that need their context: COD beside a partner, AC after guaifenesin."""
-        if not self._conventions or not left:
+        index = self._convention_index
+        starts = [i for i in left if words[i] in index]
+        if not starts:
             return []
         partner = any(i in self._partners for f in found for i in f.entry.ingredients)
         ends = {f.end: words[f.start:f.end] for f in found}
         free = set(left)
         out = []
-        for conv in self._conventions:
-            n = len(conv.words)
-            for i in sorted(free):
+        for i in starts:
+            for conv in index[words[i]]:
+                n = len(conv.words)
                 if words[i:i + n] != conv.words or not all(j in free for j in range(i, i + n)):
                     continue
                 if conv.with_partner and not partner:
@@ -345,6 +363,7 @@ class MedicationMatcher:
                 out.append(_Found(conv.entry, MedMatch(text=" ".join(words[i:i + n]), entry=conv.entry.display,
                                                        how="pharmacy-label abbreviation", score=100), i, i + n))
                 free.difference_update(range(i, i + n))
+                break
         return out
 
     def _tolerant(self, words: tuple[str, ...], left: list[int]) -> list[_Found]:
@@ -426,8 +445,9 @@ class MedicationMatcher:
 
     @staticmethod
     def _positions(words: tuple[str, ...], markers: dict[int, frozenset[tuple[str, ...]]]) -> list[tuple[int, int]]:
-        return [(i, i + size) for size, found in markers.items()
-                for i in range(len(words) - size + 1) if words[i:i + size] in found]
+        firsts = markers.get(0)
+        return [(i, i + size) for i, w in enumerate(words) if firsts is None or (w,) in firsts
+                for size, found in markers.items() if size and words[i:i + size] in found]
 
     def _accounted_for(self, word: str) -> bool:
         return word in self._accounted or (self._pattern is not None and self._pattern.fullmatch(word) is not None)
@@ -435,11 +455,11 @@ class MedicationMatcher:
     def classify_line(self, number: int, text: str) -> MedLine:
         """One line's row; the reading of a given text is cached, so re-screening a list is cheap."""
         row = self._classify_text(text)
-        return row if row.number == number else row.model_copy(update={"number": number})
+        return row if row.number == number else _renumbered(row, number)
 
     def _classify_text_uncached(self, text: str) -> MedLine:
         cleaned, mixed = _clean_unicode(text, self._confusables)
-        dates = [_read_date(m) for m in _DATE.finditer(cleaned)]
+        dates = [_read_date(m) for m in _DATE.finditer(cleaned)] if _DATE_HINT.search(cleaned) else []
         if dates:
             cleaned = _DATE.sub(" ", cleaned)
         words = self._rejoin(_words(cleaned))
@@ -571,6 +591,17 @@ class MedicationMatcher:
         return [self.classify_line(n, text) for n, text in enumerate(lines, start=1)]
 
 
+def _renumbered(row: MedLine, number: int) -> MedLine:
+    """The same reading under another line number. Every field was validated when the reading was made,
+    so the copy skips validation: a 500-line list is copied in a millisecond, not tens."""
+    copy = MedLine.__new__(MedLine)
+    object.__setattr__(copy, "__dict__", {**row.__dict__, "number": number})
+    object.__setattr__(copy, "__pydantic_fields_set__", row.__pydantic_fields_set__)
+    object.__setattr__(copy, "__pydantic_extra__", None)
+    object.__setattr__(copy, "__pydantic_private__", None)
+    return copy
+
+
 def _marker_index(markers: Iterable[str]) -> dict[int, frozenset[tuple[str, ...]]]:
     """Marker phrases by their length in words, so a line is scanned once per length."""
     by_size: dict[int, set[tuple[str, ...]]] = {}
@@ -578,7 +609,9 @@ def _marker_index(markers: Iterable[str]) -> dict[int, frozenset[tuple[str, ...]
         words = normalise(marker)
         if words:
             by_size.setdefault(len(words), set()).add(words)
-    return {size: frozenset(found) for size, found in by_size.items()}
+    index = {size: frozenset(found) for size, found in by_size.items()}
+    index[0] = frozenset((words[0],) for found in by_size.values() for words in found)   # first words, to skip fast
+    return index
 
 
 def _counts(fact: Fact, row: MedLine) -> bool:
