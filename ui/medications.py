@@ -73,12 +73,19 @@ def medication_table(rows: list[MedLine]) -> None:
     if not shown:
         return
     unknown = [r for r in shown if r.status == "unrecognised"]
-    st.markdown(f"**{len(shown)} lines read: {len(shown) - len(unknown)} recognised, {len(unknown)} not "
-                f"recognised{' (review them by hand; they are listed as not assessed)' if unknown else ''}.**")
+    partly = [r for r in shown if r.status == "partly_read"]
+    review = " (review them by hand; they are listed as not assessed)" if unknown or partly else ""
+    st.markdown(f"**{len(shown)} lines read: {len(shown) - len(unknown) - len(partly)} recognised, {len(unknown)} not "
+                f"recognised{f', {len(partly)} partly read' if partly else ''}{review}.**")
     table = pd.DataFrame([{
         "Line": r.number, "As written": r.line.strip(),   # not "#": a Markdown header cell would read it as a heading
+        "Read": r.status_label + (" (stopped" + (f" {r.stopped_date.isoformat()}" if r.stopped_date else "") + ")"
+                                  if r.stopped else ""),
         "Recognised as": (r.product + (" (tolerant match: check)" if r.tolerant else "")) if r.product
         else "NOT RECOGNISED",
+        "Matched": "; ".join(m.text for m in r.matches),
+        "Not read": " ".join(r.leftover) + (" (may hide an opioid)" if r.possible_hidden_opioid else "")
+        + (" (mixed alphabets)" if r.mixed_script else ""),
         "Classes": ", ".join(r.classes) or "none",
         "Long-acting opioid": "" if r.long_acting is None else ("yes" if r.long_acting else "no"),
         "Ingredients": ", ".join(r.ingredients),
