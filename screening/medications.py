@@ -258,7 +258,8 @@ class MedicationMatcher:
         self._accounted = {w for group in vocabulary.known_words for phrase in group.words for w in normalise(phrase)}
         self._accounted |= {w for phrase in [*vocabulary.fuzzy_ignore, *vocabulary.long_acting_markers,
                                              *vocabulary.local_route_markers, *vocabulary.stopped_markers,
-                                             *vocabulary.aside_words, *vocabulary.place_words]
+                                             *vocabulary.aside_words, *vocabulary.place_words,
+                                             *vocabulary.place_words_after]
                             for w in normalise(phrase)}
         self._known_words |= self._accounted
         self._connectors = {w for group in vocabulary.known_words if group.id in ("units", "connectors")
@@ -271,6 +272,7 @@ class MedicationMatcher:
         self._stopped_markers = _marker_index(vocabulary.stopped_markers)
         self._asides = frozenset(w for a in vocabulary.aside_words for w in normalise(a)[:1])
         self._places = frozenset(w for a in vocabulary.place_words for w in normalise(a)[:1])
+        self._places_after = frozenset(w for a in vocabulary.place_words_after for w in normalise(a)[:1])
         self._confusables = dict(vocabulary.confusables)
         # single words that start a name, for truncations ("oxycod") and hidden-opioid hints ("cod")
         self._entry_classes: dict[str, frozenset[str]] = {}
@@ -545,7 +547,8 @@ class MedicationMatcher:
         local_spans = self._positions(words, self._local_markers)
         # release words count anywhere in the product part of the line (before an aside), not after a place word
         long_spans = [(a, b) for a, b in self._positions(words, self._long_markers)
-                      if a < aside_at and not (b - a == 1 and a > 0 and words[a - 1] in self._places)]
+                      if a < aside_at and not (b - a == 1 and ((a > 0 and words[a - 1] in self._places)
+                                                               or (b < len(words) and words[b] in self._places_after)))]
         kept: set[str] = set()
         ingredient_ids: list[str] = []
         for k, unit in enumerate(units):

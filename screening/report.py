@@ -91,6 +91,10 @@ def medication_markdown(result: ScreeningResult, level: str = "###") -> list[str
         seen = md_escape(m.product) if m.product else "**not recognised**"
         if m.tolerant:
             seen += " (tolerant match: check)"
+        if m.status == "partly_read":
+            seen += f" (partly read; not read: {md_escape(' '.join(m.leftover)) or 'mixed alphabets'})"
+        if m.stopped:
+            seen += f" (stopped{' ' + m.stopped_date.isoformat() if m.stopped_date else ''})"
         out.append(f"| {m.number} | {md_escape(m.line.strip())} | {seen} | {', '.join(m.classes) or 'none'} | "
                    f"{_yes_no(m.long_acting)} |")
     return [*out, ""]

@@ -417,6 +417,8 @@ class MedicationVocabulary(_Strict):
                                                                       "not belong to the product")
     place_words: list[Name] = Field(default_factory=list, description='"in ER", "the ER": a long-acting marker '
                                                                       "right after one of these is a place")
+    place_words_after: list[Name] = Field(default_factory=list, description='"ER visit": a long-acting marker '
+                                                                            "right before one of these is a place")
     confusables: dict[Annotated[str, StringConstraints(min_length=1, max_length=1)],
                       Annotated[str, StringConstraints(min_length=1, max_length=2)]] = Field(
         default_factory=dict, description="look-alike letters (Cyrillic, Greek) -> the Latin letters they imitate "
