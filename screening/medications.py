@@ -132,7 +132,7 @@ _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE = re.compile(
     r"\b(?P<iso>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))\b"
     r"|\b(?P<num>(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2}))\b"
-    r"|\b(?P<dmy>(?P<d1>\d{1,2})(?:st|nd|rd|th)?[\s\-]+" + _MONTH.replace("(", "(?P<m1>", 1)
+    r"|\b(?P<dmy>(?P<d1>\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?[\s\-]+" + _MONTH.replace("(", "(?P<m1>", 1)
     + r",?[\s\-]+(?P<y1>\d{4}|\d{2}))\b"
     r"|\b(?P<mdy>" + _MONTH.replace("(", "(?P<m2>", 1) + r"[\s\-]+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?[\s\-]+"
     r"(?P<y2>\d{4}))\b"
