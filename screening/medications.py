@@ -264,6 +264,7 @@ class MedicationMatcher:
         self._known_words |= self._accounted
         self._connectors = {w for group in vocabulary.known_words if group.id in ("units", "connectors")
                             for phrase in group.words for w in normalise(phrase)}
+        self._shape_cache: dict[str, bool] = {}
         self._pattern = re.compile("|".join(f"(?:{p})" for p in vocabulary.word_patterns)) \
             if vocabulary.word_patterns else None
         self._partners = frozenset(vocabulary.combination_partners)
@@ -452,7 +453,14 @@ class MedicationMatcher:
                 for size, found in markers.items() if size and words[i:i + size] in found]
 
     def _accounted_for(self, word: str) -> bool:
-        return word in self._accounted or (self._pattern is not None and self._pattern.fullmatch(word) is not None)
+        if word in self._accounted:
+            return True
+        known = self._shape_cache.get(word)
+        if known is None:
+            known = self._pattern is not None and self._pattern.fullmatch(word) is not None
+            if len(self._shape_cache) < 65536:
+                self._shape_cache[word] = known
+        return known
 
     def classify_line(self, number: int, text: str) -> MedLine:
         """One line's row; the reading of a given text is cached, so re-screening a list is cheap."""
@@ -544,11 +552,8 @@ class MedicationMatcher:
         units = self._units(words, found)
         first = found[0].start
         aside_at = next((i for i in range(first + 1, len(words)) if words[i] in self._asides), len(words))
-        local_spans = self._positions(words, self._local_markers)
-        # release words count anywhere in the product part of the line (before an aside), not after a place word
-        long_spans = [(a, b) for a, b in self._positions(words, self._long_markers)
-                      if a < aside_at and not (b - a == 1 and ((a > 0 and words[a - 1] in self._places)
-                                                               or (b < len(words) and words[b] in self._places_after)))]
+        route_matters = any(self.ingredients[i].systemic_only for f in found for i in f.entry.ingredients)
+        local_spans = self._positions(words, self._local_markers) if route_matters else []
         kept: set[str] = set()
         ingredient_ids: list[str] = []
         for k, unit in enumerate(units):
@@ -573,8 +578,14 @@ class MedicationMatcher:
             opioid_entries = [f.entry for f in found if "opioid_agonist" in self._classes_of(f.entry)]
             long_acting = (any(e.long_acting for e in opioid_entries)
                            or any(self.ingredients[i].acting == "long" for e in opioid_entries for i in e.ingredients)
-                           or bool(long_spans))
+                           or self._released(words, aside_at))
         return classes, long_acting, ingredient_ids
+
+    def _released(self, words: tuple[str, ...], aside_at: int) -> bool:
+        """A release word in the product part of the line (before an aside), and not a place ("in ER")."""
+        return any(a < aside_at and not (b - a == 1 and ((a > 0 and words[a - 1] in self._places)
+                                                         or (b < len(words) and words[b] in self._places_after)))
+                   for a, b in self._positions(words, self._long_markers))
 
     @staticmethod
     def _classes(ingredients: list[Ingredient], local_route: bool) -> list[str]:
