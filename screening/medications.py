@@ -484,7 +484,13 @@ class MedicationMatcher:
         found += truncated
         covered = {p for f in found for p in range(f.start, f.end)}
         left = [i for i in left if i not in covered]
-        found += self._by_convention(words, found, left)
+        for _ in range(2):      # twice: a convention read first can be the partner of another (BUP/NAL)
+            more = self._by_convention(words, found, left)
+            if not more:
+                break
+            found += more
+            taken = {p for f in more for p in range(f.start, f.end)}
+            left = [i for i in left if i not in taken]
         found.sort(key=lambda f: f.start)
         named = {p for f in found for p in range(f.start, f.end)}
         covered = {p for f in found if f.certain for p in range(f.start, f.end)}
