@@ -21,9 +21,9 @@ def test_the_table_shows_read_partly_read_and_the_words_not_read() -> None:
     assert not at.exception
     assert any("3 lines read: 2 recognised, 0 not recognised, 1 partly read" in m.value for m in at.markdown)
     table = at.table[0].value
-    assert list(table["Read"]) == [md_escape(s) for s in ("read", "partly read", "read (stopped 2026-11-20)")]
-    assert list(table["Matched"])[0] == md_escape("hydroco; apap")
-    assert list(table["Not read"])[1] == md_escape("xyq (may hide an opioid)")
+    assert list(table["Read"]) == [md_escape(s) for s in (
+        "read | matched: hydroco; apap", "partly read | matched: apap | not read: xyq (may hide an opioid)",
+        "read (stopped 2026-11-20) | matched: tramadol")]
     assert list(table["As written"])[1] == md_escape("APAP/*xyq* 325 mg")
     page = " ".join(e.value for kind in ("markdown", "error", "warning", "info", "caption")
                     for e in getattr(at, kind))
