@@ -45,3 +45,12 @@ def test_the_order_of_strength_and_frequency_never_changes_the_classes(name: str
     shuffled = MATCHER.classify_line(1, f"{name} {parts[order[0]]} {parts[order[1]]}")
     assert shuffled.classes == first.classes and shuffled.long_acting == first.long_acting
     assert shuffled.status == first.status
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=80))
+def test_any_text_is_read_without_an_error_and_never_read_in_full_by_accident(text: str) -> None:
+    row = MATCHER.classify_line(1, text)
+    assert row.status in ("recognised", "partly_read", "unrecognised", "empty")
+    if row.status == "recognised":
+        assert row.leftover == [] and row.product and not row.mixed_script
