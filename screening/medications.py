@@ -458,6 +458,8 @@ class MedicationMatcher:
         known = self._shape_cache.get(word)
         if known is None:
             known = self._pattern is not None and self._pattern.fullmatch(word) is not None
+            if not known and "." in word:       # "p.o", "t.d.s": a dotted abbreviation of known letters
+                known = all(part in self._accounted for part in word.split(".") if part)
             if len(self._shape_cache) < 65536:
                 self._shape_cache[word] = known
         return known
