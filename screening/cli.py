@@ -120,19 +120,25 @@ def _cmd_meds(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps([med_row(r) for r in rows], indent=2, ensure_ascii=False) + "\n")
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["number", "line", "status", "product", "ingredients", "classes", "long_acting"])
+        writer.writerow(["number", "line", "status", "product", "ingredients", "classes", "long_acting", "leftover",
+                         "stopped", "stopped_date"])
         for r in rows:
             writer.writerow([r.number, r.line, r.status, r.product or "", ";".join(r.ingredients), ";".join(r.classes),
-                             "" if r.long_acting is None else str(r.long_acting).lower()])
+                             "" if r.long_acting is None else str(r.long_acting).lower(), " ".join(r.leftover),
+                             str(r.stopped).lower(), r.stopped_date.isoformat() if r.stopped_date else ""])
     else:
         for r in rows:
             if r.status == "empty":
                 continue
             what = f"{r.product} [{', '.join(r.classes) or 'none'}]" if r.product else "NOT RECOGNISED: review by hand"
             acting = "" if r.long_acting is None else (" long-acting" if r.long_acting else " short-acting")
-            print(f"{r.number:>4}  {r.line.strip()[:60]:<60}  {what}{acting}")
+            partly = f"  PARTLY READ (not read: {', '.join(r.leftover) or 'mixed alphabets'})" \
+                if r.status == "partly_read" else ""
+            stopped = "  stopped" + (f" {r.stopped_date.isoformat()}" if r.stopped_date else "") if r.stopped else ""
+            print(f"{r.number:>4}  {r.line.strip()[:60]:<60}  {what}{acting}{stopped}{partly}")
         unknown = sum(r.status == "unrecognised" for r in rows)
-        print(f"{sum(r.status != 'empty' for r in rows)} lines, {unknown} not recognised")
+        partly_read = sum(r.status == "partly_read" for r in rows)
+        print(f"{sum(r.status != 'empty' for r in rows)} lines, {unknown} not recognised, {partly_read} partly read")
     return EXIT_OK
 
 

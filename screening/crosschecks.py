@@ -80,7 +80,7 @@ class RuleSetChecker:
         self.vocabulary_file = vocabulary.file
         self.medications = medications
         # facts from the medication list are tested like yes/no questions that are never asked
-        self.facts = {f.id: Question(id=f.id, prompt=f.label, type="yes_no") for f in self.vocabulary.facts}
+        self.facts = {f.id: Question(id=f.id, prompt=f.label, type=f.type) for f in self.vocabulary.facts}
         self.category_ids = {c.id for c in self.meta.categories}
         self.forbidden = forbidden_pattern(self.meta.forbidden_words)
 
@@ -247,7 +247,7 @@ class RuleSetChecker:
         qid = (value.days_since if isinstance(value, DaysSinceValue)
                else value.date_after.question if isinstance(value, DateAfterValue)
                else value.answer_label)  # type: ignore[union-attr]
-        q = self.questions.get(qid)
+        q = self.questions.get(qid) or self.facts.get(qid)
         if q is None:
             yield Problem(file, f'field "values.{name}": unknown question "{qid}"', where)
         elif isinstance(value, AnswerLabelValue) and q.type not in ("choice", "yes_no"):
@@ -310,9 +310,19 @@ class RuleSetChecker:
         for abbreviation, target in vocab.abbreviations.items():
             if target not in ingredient_ids:
                 yield Problem(vfile, f'field "abbreviations.{abbreviation}": unknown ingredient "{target}"')
+        for i, conv in enumerate(vocab.label_conventions):
+            if conv.ingredient not in ingredient_ids:
+                yield Problem(vfile, f'field "label_conventions.{i}.ingredient": unknown ingredient "{conv.ingredient}"')
+            yield from self._unknown_sources(vfile, f'label convention "{conv.text}"', conv.sources)
+        for partner in vocab.combination_partners:
+            if partner not in ingredient_ids:
+                yield Problem(vfile, f'field "combination_partners": unknown ingredient "{partner}"')
         for m in self.medications:
             model: MedicationFile = m.model  # type: ignore[assignment]
             yield from self._unknown_sources(m.file, "", model.sources)
+            for e in [*model.ingredients, *model.products]:
+                if e.sources:
+                    yield from self._unknown_sources(m.file, f'entry "{e.id}"', e.sources)
             for p in model.products:
                 for ing in p.ingredients:
                     if ing not in ingredient_ids:

@@ -49,6 +49,14 @@ def _med_text(rows: list[MedLine]) -> str:
     return "; ".join(f'"{r.line.strip()}"' for r in rows) or NOT_RECORDED
 
 
+def _not_read_prompt(m: MedLine) -> str:
+    """A line not fully read, for the not-assessed list: partly read lines name their leftover words."""
+    if m.status == "unrecognised":
+        return f'Medication line {m.number} not recognised: "{m.line.strip()}"'
+    left = f" (not read: {', '.join(m.leftover)})" if m.leftover else ""
+    return f'Medication line {m.number} only partly read{left}: "{m.line.strip()}"'
+
+
 def days_ago_text(days: int) -> str:
     """'today', '1 day ago', '9 days ago': how a date reads in a sentence."""
     return "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
@@ -98,6 +106,9 @@ def _trigger(ruleset: RuleSet, qid: str, answers: Mapping[str, Any], meds: list[
     fact = ruleset.facts.get(qid)
     if fact is not None:
         lines = fact_lines(fact, meds)
+        if fact.value == "latest_date":
+            return Trigger.model_construct(question_id=qid, prompt=fact.label,
+                                           answer=f"{answers[qid].isoformat()}: {_med_text(lines)}")
         return Trigger.model_construct(question_id=qid, prompt=fact.label,
                                        answer=f"yes: {_med_text(lines)}" if lines else "no")
     cq = ruleset.question(qid)
@@ -296,8 +307,8 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
         not_assessed.append(NotAssessed.model_construct(question_id=NO_LIST_ID, topic=MEDICATION_TOPIC,
                                                         prompt=ruleset.meta.no_medication_list))
     not_assessed += [NotAssessed.model_construct(question_id=f"medication_line_{m.number}", topic=MEDICATION_TOPIC,
-                                                 prompt=f'Medication line {m.number} not recognised: "{m.line.strip()}"')
-                     for m in meds if m.status == "unrecognised"]
+                                                 prompt=_not_read_prompt(m))
+                     for m in meds if m.needs_review]
     return ScreeningResult.model_construct(
         screening_date=screening_date,
         findings=merge_by_cause(ruleset, found),

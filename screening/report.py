@@ -76,7 +76,10 @@ def med_row(m: MedLine) -> dict[str, Any]:
     """One classified medication line, as the CLI's meds JSON and the screening JSON give it."""
     return {"number": m.number, "line": m.line, "status": m.status, "product": m.product,
             "ingredients": m.ingredients, "classes": m.classes, "long_acting": m.long_acting,
-            "matches": [x.model_dump() for x in m.matches]}
+            "matches": [x.model_dump() for x in m.matches], "leftover": m.leftover, "stopped": m.stopped,
+            "stopped_date": m.stopped_date.isoformat() if m.stopped_date else None,
+            "stopped_date_text": m.stopped_date_text, "possible_hidden_opioid": m.possible_hidden_opioid,
+            "mixed_script": m.mixed_script, "notes": m.notes}
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -119,6 +122,10 @@ def medication_markdown(result: ScreeningResult, level: str = "###") -> list[str
         seen = md_escape(m.product) if m.product else "**not recognised**"
         if m.tolerant:
             seen += " (tolerant match: check)"
+        if m.status == "partly_read":
+            seen += f" (partly read; not read: {md_escape(' '.join(m.leftover)) or 'mixed alphabets'})"
+        if m.stopped:
+            seen += f" (stopped{' ' + m.stopped_date.isoformat() if m.stopped_date else ''})"
         out.append(f"| {m.number} | {md_escape(m.line.strip())} | {seen} | {', '.join(m.classes) or 'none'} | "
                    f"{_yes_no(m.long_acting)} |")
     return [*out, ""]

@@ -103,22 +103,50 @@ class MedMatch(_Out):
     score: int        # 100 for exact; the rapidfuzz ratio for a tolerant match
 
 
+MedStatus = Literal["recognised", "partly_read", "unrecognised", "empty"]
+"""recognised: fully read, every word accounted for; partly_read: a medicine was found but some words
+were not accounted for (or the line mixes alphabets); unrecognised: no medicine found; empty: blank."""
+
+STATUS_LABELS: dict[str, str] = {"recognised": "read", "partly_read": "partly read", "unrecognised": "not read",
+                                 "empty": "empty"}
+
+
 class MedLine(_Out):
     """One input line of a medication list, classified."""
 
     number: int
     line: str
-    status: Literal["recognised", "unrecognised", "empty"]
+    status: MedStatus
     product: str | None
     ingredients: list[str]
     classes: list[str]
     long_acting: bool | None
     matches: list[MedMatch]
+    leftover: list[str] = []                   # words not accounted for (as normalised)
+    stopped: bool = False                      # marked stopped / discontinued / d/c / no longer taking
+    stopped_date: date | None = None           # the stop date, only when read without ambiguity
+    stopped_date_text: str | None = None       # a date written on a stopped line that could not be read for sure
+    possible_hidden_opioid: bool = False       # a leftover word may be an opioid (beside APAP, promethazine...)
+    mixed_script: bool = False                 # words mix Latin with Cyrillic or Greek letters
+    notes: list[str] = []                      # why the line needs a look, in plain words
 
     @property
     def tolerant(self) -> bool:
         """Recognised only through a tolerant match: worth a second look."""
-        return any(m.how == "tolerant match" for m in self.matches)
+        return any(m.how in ("tolerant match", "truncated name") for m in self.matches)
+
+    @property
+    def fully_read(self) -> bool:
+        return self.status == "recognised"
+
+    @property
+    def needs_review(self) -> bool:
+        """Not fully read: it counts against a "no opioid" answer until someone checks it."""
+        return self.status in ("partly_read", "unrecognised")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
 class Change(_Out):
@@ -153,7 +181,8 @@ class ScreeningResult(_Out):
 
     @property
     def unrecognised_medications(self) -> list[MedLine]:
-        return [m for m in self.medications or [] if m.status == "unrecognised"]
+        """Lines not fully read (not read at all, or partly read): each needs review by hand."""
+        return [m for m in self.medications or [] if m.needs_review]
 
     def by_severity(self, severity: str) -> list[Finding]:
         return [f for f in self.findings if f.severity == severity]

@@ -7,6 +7,7 @@ whole rule set (unknown question ids, duplicate ids across files, show-when cycl
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal, Union
 
@@ -330,7 +331,8 @@ class RulesetFile(_Strict):
 # ---- medication lists -------------------------------------------------------------------------------
 
 MedClass = Literal["opioid_agonist", "naltrexone", "opioid_antagonist_other", "peripheral_opioid",
-                   "immunosuppressant_transplant", "corticosteroid_systemic", "thyroid_hormone"]
+                   "immunosuppressant_transplant", "corticosteroid_systemic", "thyroid_hormone",
+                   "opioid_withdrawal_treatment"]
 """The classes a medication line can carry (shared/corpora/README.md defines each); none is an empty list."""
 
 MED_CLASSES: tuple[str, ...] = MedClass.__args__  # type: ignore[attr-defined]
@@ -353,6 +355,8 @@ class Ingredient(_Strict):
                                                                         "also carries one of these (naloxone in "
                                                                         "buprenorphine/naloxone)")
     fuzzy: bool = Field(default=True, description="allow a tolerant match for unlisted misspellings")
+    sources: list[SourceId] = Field(default_factory=list, description="where these names come from, when not "
+                                                                      "(only) the file's sources")
 
     @model_validator(mode="after")
     def _acting_for_opioids_only(self) -> Ingredient:
@@ -372,6 +376,8 @@ class Product(_Strict):
     local_route: bool = Field(default=False, description="applied locally (eye drops, ointment, nasal spray): "
                                                          "systemic-only classes do not apply")
     fuzzy: bool = True
+    sources: list[SourceId] = Field(default_factory=list, description="where this product and its ingredients "
+                                                                      "come from (BNF, TGA, DPD, DailyMed...)")
 
 
 class MedicationFile(_Strict):
@@ -388,13 +394,63 @@ class MedClassInfo(_Strict):
     label: Text
 
 
+FactLines = Literal["current", "stopped", "not_fully_read", "possible_hidden_opioid"]
+
+
 class Fact(_Strict):
-    """A yes/no fact drawn from the medication list, which conditions test like a question."""
+    """A fact drawn from the medication list, which conditions test like a question.
+
+    A yes/no fact is yes when any line of its kind (`lines`) carries one of its classes. A
+    `latest_date` fact is the most recent stop date of such lines, and unknown unless every such
+    line has a date read without ambiguity, so `days_since` never counts from a guess."""
 
     id: Annotated[str, Field(pattern=r"^med_[a-z0-9_]+$")]
     label: Text
-    classes: list[MedClass] = Field(min_length=1, description="yes when any line carries one of these")
+    classes: list[MedClass] = Field(default_factory=list, description="yes when any line carries one of these; "
+                                                                      "empty only for not_fully_read and "
+                                                                      "possible_hidden_opioid facts")
     long_acting: bool | None = Field(default=None, description="also require the line's opioid to be long-acting")
+    lines: FactLines = Field(default="current", description="which lines count: current (not marked stopped), "
+                                                            "stopped, not fully read, or with a possible hidden opioid")
+    value: Literal["yes_no", "latest_date"] = Field(default="yes_no", description="latest_date: the most recent "
+                                                                                  "stop date (a date fact)")
+
+    @model_validator(mode="after")
+    def _classes_unless_about_reading(self) -> Fact:
+        reading = self.lines in ("not_fully_read", "possible_hidden_opioid")
+        if reading == bool(self.classes):
+            raise ValueError("classes are required, except for not_fully_read and possible_hidden_opioid facts "
+                             "(which take none)")
+        if self.value == "latest_date" and self.lines != "stopped":
+            raise ValueError("a latest_date fact reads stop dates: it needs lines: stopped")
+        return self
+
+    @property
+    def type(self) -> Literal["yes_no", "date"]:
+        return "date" if self.value == "latest_date" else "yes_no"
+
+
+Word = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+( \S+)*$")]
+
+
+class LabelConvention(_Strict):
+    """A pharmacy-label truncation or suffix that names an ingredient (HYDROCO, APAP/COD, Guaifenesin AC)."""
+
+    text: Word = Field(description="the word(s) as written on the label (normalised like a line)")
+    ingredient: Id
+    after: list[Word] = Field(default_factory=list, description="read so only right after one of these names "
+                                                                "(Fiorinal #3, Guaifenesin AC)")
+    with_partner: bool = Field(default=False, description="read so only on a line that also names a "
+                                                          "combination partner (APAP/COD, not cod liver oil)")
+    sources: list[SourceId] = Field(min_length=1)
+    note: str = ""
+
+
+class WordGroup(_Strict):
+    """Words that are accounted for on a line without naming a medicine (units, forms, sig words...)."""
+
+    id: Id
+    words: list[Word] = Field(min_length=1)
 
 
 class MedicationVocabulary(_Strict):
@@ -409,3 +465,34 @@ class MedicationVocabulary(_Strict):
                                                                        "units, sig words)")
     fuzzy_min_score: int = Field(ge=70, le=100, description="rapidfuzz ratio a misspelling must reach")
     fuzzy_min_length: int = Field(ge=4, le=10, description="shortest word matched tolerantly")
+    # ---- every word accounted for (clinical-reference section 7) ----
+    known_words: list[WordGroup] = Field(default_factory=list, description="words a fully read line may hold "
+                                                                           "besides names")
+    word_patterns: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=list, description="regular expressions for whole words that are accounted for (numbers, "
+                                          "q4h, x2); matched, never evaluated")
+    combination_partners: list[Id] = Field(default_factory=list, description="ingredients an opioid is often "
+                                                                             "combined with: a leftover word beside "
+                                                                             "one may hide the opioid")
+    label_conventions: list[LabelConvention] = Field(default_factory=list)
+    stopped_markers: list[Name] = Field(default_factory=list, description="phrases that mark a line as past use")
+    aside_words: list[Name] = Field(default_factory=list, description="words that start an indication or aside: "
+                                                                      "route and long-acting words after them do "
+                                                                      "not belong to the product")
+    place_words: list[Name] = Field(default_factory=list, description='"in ER", "the ER": a long-acting marker '
+                                                                      "right after one of these is a place")
+    place_words_after: list[Name] = Field(default_factory=list, description='"ER visit": a long-acting marker '
+                                                                            "right before one of these is a place")
+    confusables: dict[Annotated[str, StringConstraints(min_length=1, max_length=1)],
+                      Annotated[str, StringConstraints(min_length=1, max_length=2)]] = Field(
+        default_factory=dict, description="look-alike letters (Cyrillic, Greek) -> the Latin letters they imitate "
+                                          "(Unicode TR39 confusables)")
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> MedicationVocabulary:
+        for pattern in self.word_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"word_patterns: {pattern!r} is not a regular expression ({exc})") from None
+        return self

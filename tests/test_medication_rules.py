@@ -137,8 +137,8 @@ def test_cli_meds_text_and_csv(tmp_path: Path) -> None:
     text = cli("meds", str(path)).stdout
     assert "long-acting" in text and "NOT RECOGNISED" in text and "2 lines, 1 not recognised" in text
     table = cli("meds", str(path), "--format", "csv").stdout.splitlines()
-    assert table[0] == "number,line,status,product,ingredients,classes,long_acting"
-    assert table[1].endswith(",opioid_agonist,true")
+    assert table[0] == "number,line,status,product,ingredients,classes,long_acting,leftover,stopped,stopped_date"
+    assert table[1].endswith(",opioid_agonist,true,,false,")
 
 
 def test_cli_meds_exits_2_for_a_file_that_is_not_utf8(tmp_path: Path) -> None:

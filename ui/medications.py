@@ -67,21 +67,38 @@ def medication_input() -> list[str] | None:
     return split_lines(text) if text.strip() else None
 
 
+def _how_read(r: MedLine) -> str:
+    """Status, stop, matched parts and the words not read, in one cell (the table must fit the column)."""
+    parts = [r.status_label + (f" (stopped{' ' + r.stopped_date.isoformat() if r.stopped_date else ''})"
+                               if r.stopped else "")]
+    if r.matches:
+        parts.append("matched: " + "; ".join(m.text for m in r.matches))
+    if r.leftover or r.mixed_script:
+        parts.append("not read: " + (" ".join(r.leftover) or "mixed alphabets")
+                     + (" (may hide an opioid)" if r.possible_hidden_opioid else ""))
+    return " | ".join(parts)
+
+
 def medication_table(rows: list[MedLine]) -> None:
     """How each line was read; shown under the list when there is one."""
     shown = [r for r in rows if r.status != "empty"]
     if not shown:
         return
     unknown = [r for r in shown if r.status == "unrecognised"]
-    st.markdown(f"**{len(shown)} lines read: {len(shown) - len(unknown)} recognised, {len(unknown)} not "
-                f"recognised{' (review them by hand; they are listed as not assessed)' if unknown else ''}.**")
+    partly = [r for r in shown if r.status == "partly_read"]
+    review = " (review them by hand; they are listed as not assessed)" if unknown or partly else ""
+    st.markdown(f"**{len(shown)} lines read: {len(shown) - len(unknown) - len(partly)} recognised, {len(unknown)} not "
+                f"recognised{f', {len(partly)} partly read' if partly else ''}{review}.**")
     table = pd.DataFrame([{
         "Line": r.number, "As written": r.line.strip(),   # not "#": a Markdown header cell would read it as a heading
+        "Read": _how_read(r),
         "Recognised as": (r.product + (" (tolerant match: check)" if r.tolerant else "")) if r.product
         else "NOT RECOGNISED",
-        "Classes": ", ".join(r.classes) or "none",
+        # ingredients share the classes' cell: one column more makes the table scroll sideways (axe: a
+        # scrollable region without keyboard access)
+        "Classes (ingredients)": (", ".join(r.classes) or "none")
+        + (f" ({', '.join(r.ingredients)})" if r.ingredients else ""),
         "Long-acting opioid": "" if r.long_acting is None else ("yes" if r.long_acting else "no"),
-        "Ingredients": ", ".join(r.ingredients),
     } for r in shown])
     if len(shown) <= PLAIN_TABLE_MAX_ROWS:
         # A plain table draws in half the grid's time (first list 0.65 s vs 1.25 s in one browser, bench/),

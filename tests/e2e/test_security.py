@@ -232,7 +232,9 @@ def test_payloads_pasted_into_the_medication_list_stay_text(session: Session) ->
     session.choose(OPIOID_NOW, "No")
     session.choose(THYROID, "No")
     session.paste_list([*SELECTED, *RECOGNISED])
-    expect(session.page.get_by_text(f"{len(SELECTED) + 2} lines read: 2 recognised")).to_be_visible()
+    # the two medicines carry the payload's words too, so they are partly read (issue 9: every word accounted for)
+    expect(session.page.get_by_text(f"{len(SELECTED) + 2} lines read: 0 recognised, {len(SELECTED)} not recognised, "
+                                    "2 partly read")).to_be_visible()
     expect(session.page.get_by_role("alert").filter(has_text="Opioid on the list")).to_be_visible()
     session.open_every_finding_detail()
     expect(session.page.get_by_text("Triggered by:").first).to_be_visible()
