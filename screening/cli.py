@@ -7,8 +7,10 @@
     python -m screening validate [RULES_DIR]
     python -m screening schema [--check]
 
-Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers) is unusable;
-verify: 3 the record was changed after it was written, 4 it was made with another rule set.
+Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers, list) is unusable;
+verify: 3 the record was changed after it was written (or its signature cannot be checked here), 4 it
+was made with another rule set, 5 it is unsigned or of the old format (hash only: consistent, but
+anyone could have recomputed it). An input the tool cannot read never gives exit 1 or a traceback.
 """
 
 from __future__ import annotations
@@ -21,19 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from .answers import parse_answers, parse_date
-from .case_file import load_case
+from .case_file import check_screening_date, load_case
 from .engine import screen
 from .errors import FieldProblem, InputError, RuleSetError
 from .loader import DEFAULT_RULES_DIR, load_ruleset
 from .medication_input import read_list_file
+from .text_safety import csv_cell, strip_bidi
 from .report import med_row, render_html, render_markdown, result_to_json
 from .result_models import ScreeningResult
 from .ruleset import RuleSet
-from .record import make_record, rescreen, verify_record
+from .record import make_record, verify_record
 from .schema_export import schema_texts, write_schemas
 from .timeline import with_changes_ahead
 
-EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_TAMPERED, EXIT_OTHER_RULES = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_TAMPERED, EXIT_OTHER_RULES, EXIT_UNSIGNED = 0, 1, 2, 3, 4, 5
 SCHEMA_DIR = DEFAULT_RULES_DIR / "schema"
 
 
@@ -43,7 +46,7 @@ def _screen_case_file(args: argparse.Namespace) -> tuple[RuleSet, ScreeningResul
     screening_date = case.screening_date
     if args.date is not None:
         try:
-            screening_date = parse_date(args.date)
+            screening_date = check_screening_date(parse_date(args.date))
         except ValueError as exc:
             raise InputError("--date", [FieldProblem("--date", str(exc))]) from None
     answers, problems = parse_answers(ruleset, case.answers, screening_date)
@@ -58,7 +61,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     ruleset, result, answers, medications = _screen_case_file(args)
     result = with_changes_ahead(ruleset, answers, result, medications)
     if args.format == "json":
-        text = json.dumps(result_to_json(result), indent=2, ensure_ascii=False) + "\n"
+        text = strip_bidi(json.dumps(result_to_json(result), indent=2, ensure_ascii=False)) + "\n"
     elif args.format == "markdown":
         text = render_markdown(result, ruleset)
     else:
@@ -81,40 +84,39 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(args.record), [FieldProblem("(file)", f"cannot be read as UTF-8 text ({exc})")]) from None
     check = verify_record(text, ruleset, str(args.record))
-    stream = sys.stdout if check.intact and check.same_ruleset else sys.stderr
+    stream = sys.stdout if check.green else sys.stderr
     for message in check.messages:
-        print(f"{args.record}: {message}", file=stream)
-    if not check.intact:
+        print(f"{args.record}: {strip_bidi(message)}", file=stream)
+    for c in check.differences:
+        before = f"{c.before.severity}" if c.before else "none"
+        after = f"{c.after.severity}" if c.after else "none"
+        print(f"{args.record}: with the current rules, {strip_bidi(c.rule_id)} is {c.change} ({before} -> {after})",
+              file=sys.stderr)
+    if not check.trusted:
         return EXIT_TAMPERED
-    if not check.same_ruleset and check.record is not None:
-        changes = rescreen(check.record, ruleset).changes
-        for c in changes:
-            before = f"{c.before.severity}" if c.before else "none"
-            after = f"{c.after.severity}" if c.after else "none"
-            print(f"{args.record}: with the current rules, {c.rule_id} is {c.change} ({before} -> {after})",
-                  file=sys.stderr)
-        return EXIT_OTHER_RULES
-    return EXIT_OK
+    if check.status != "intact":
+        return EXIT_UNSIGNED
+    return EXIT_OK if check.same_ruleset else EXIT_OTHER_RULES
 
 
 def _cmd_meds(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(args.rules)
     rows = ruleset.matcher.classify(read_list_file(args.file))
     if args.format == "json":
-        sys.stdout.write(json.dumps([med_row(r) for r in rows], indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(strip_bidi(json.dumps([med_row(r) for r in rows], indent=2, ensure_ascii=False)) + "\n")
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["number", "line", "status", "product", "ingredients", "classes", "long_acting"])
         for r in rows:
-            writer.writerow([r.number, r.line, r.status, r.product or "", ";".join(r.ingredients), ";".join(r.classes),
-                             "" if r.long_acting is None else str(r.long_acting).lower()])
+            writer.writerow([csv_cell(v) for v in (r.number, r.line, r.status, r.product or "", ";".join(r.ingredients),
+                             ";".join(r.classes), "" if r.long_acting is None else str(r.long_acting).lower())])
     else:
         for r in rows:
             if r.status == "empty":
                 continue
             what = f"{r.product} [{', '.join(r.classes) or 'none'}]" if r.product else "NOT RECOGNISED: review by hand"
             acting = "" if r.long_acting is None else (" long-acting" if r.long_acting else " short-acting")
-            print(f"{r.number:>4}  {r.line.strip()[:60]:<60}  {what}{acting}")
+            print(f"{r.number:>4}  {strip_bidi(r.line.strip())[:60]:<60}  {what}{acting}")
         unknown = sum(r.status == "unrecognised" for r in rows)
         print(f"{sum(r.status != 'empty' for r in rows)} lines, {unknown} not recognised")
     return EXIT_OK
@@ -183,5 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.report(), file=sys.stderr)
         return EXIT_RULES
     except InputError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(strip_bidi(exc.report()), file=sys.stderr)
+        return EXIT_INPUT
+    except (RecursionError, OverflowError, MemoryError) as exc:   # bounded inputs should never get here
+        print(f"the input could not be processed ({type(exc).__name__}); nothing was screened", file=sys.stderr)
         return EXIT_INPUT

@@ -95,15 +95,16 @@ def source_ref(ruleset: RuleSet, sid: str) -> SourceRef:
 
 
 def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
-           input_problems: list[FieldProblem] | None = None, medications: list[str] | None = None) \
-        -> ScreeningResult:
+           input_problems: list[FieldProblem] | None = None, medications: list[str] | None = None,
+           med_rows: list[MedLine] | None = None) -> ScreeningResult:
     """Screen typed answers (see parse_answers) and an optional medication list on a screening date.
 
     The list's classes become yes/no facts that rules test like answers; with no list (or only blank
     lines) the facts are unknown, so no rule fires or stays silent because of them.
     """
     visible, effective = applicable_answers(ruleset, answers, screening_date)
-    meds = ruleset.matcher.classify(medications) if medications else []
+    # med_rows: the list already read (the timeline re-screens one list on 60 dates; read it once)
+    meds = med_rows if med_rows is not None else (ruleset.matcher.classify(medications) if medications else [])
     if any(m.status != "empty" for m in meds):
         effective.update(fact_values(ruleset.facts, meds))
     topic_rank = {t.id: i for i, t in enumerate(ruleset.topics)}

@@ -2,7 +2,8 @@
 
 Rules whose conditions count days (days_since) change as the screening date moves on. Rather than
 teach Python each rule's thresholds, screen again day by day and report when each category's
-findings change; whatever thresholds the rule files hold, the dates come out right.
+findings change; whatever thresholds the rule files hold, the dates come out right. The medication
+list is read once per run (not once per day), and the look-ahead stops at the last accepted date.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from . import limits
 from .conditions import DaysSince, walk
 from .engine import screen
 from .result_models import Change, ScreeningResult
@@ -35,10 +37,15 @@ def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: Screenin
     if not categories:
         return {}
     states = {c: _category_state(result, c) for c in categories}
+    # The list is read once per run (the result already holds it), not once per day ahead: a long list
+    # re-read 60 times cost minutes per click.
+    rows = result.medications if result.medications is not None or not medications else \
+        ruleset.matcher.classify(medications)
     out: dict[str, list[Change]] = {c: [] for c in categories}
-    for offset in range(1, horizon + 1):
+    last = min(horizon, (limits.DATE_RANGE[1] - result.screening_date).days)   # 9999-12-31 + 1 day overflows
+    for offset in range(1, last + 1):
         day = result.screening_date + timedelta(days=offset)
-        later = screen(ruleset, answers, day, medications=medications)
+        later = screen(ruleset, answers, day, medications=medications, med_rows=rows)
         for c in categories:
             state = _category_state(later, c)
             if state != states[c]:
