@@ -109,7 +109,22 @@ def check_answer_values(answers: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f'answer "{qid}" is {len(value)} characters long; at most {limits.MAX_ANSWER_CHARS}')
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**12:
             raise ValueError(f'answer "{qid}" is a number far outside any answer ({show_value(value, 20)})')
+        day = _iso_date(value)
+        if day is not None and not limits.DATE_RANGE[0] <= day <= limits.DATE_RANGE[1]:
+            raise ValueError(f'answer "{qid}" is a date outside the dates this tool accepts '
+                             f"({limits.DATE_RANGE[0].isoformat()} to {limits.DATE_RANGE[1].isoformat()})")
     return answers
+
+
+def _iso_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _problems(exc: ValidationError) -> list[FieldProblem]:

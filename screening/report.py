@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from .engine import source_ref
 from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
+from .text_safety import strip_bidi
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>:@=$&])")
 
@@ -31,7 +33,7 @@ def md_escape(text: str) -> str:
     Backslash escapes stop markup, but GFM autolinks (http://, www., e-mail) and Streamlit's
     :shortcodes: are found after escapes are resolved, so an invisible word joiner also breaks them.
     """
-    flat = "".join(ch if ch.isprintable() else " " for ch in text)   # line breaks and control characters
+    flat = "".join(ch if ch.isprintable() else " " for ch in strip_bidi(text))   # bidi, line breaks, controls
     return _AUTOLINK_PARTS.sub(lambda m: m.group(0) + _WORD_JOINER, _MD_SPECIAL.sub(r"\\\1", flat))
 
 
@@ -212,8 +214,15 @@ def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, finalize=_no_bidi,
     )
+
+
+def _no_bidi(value: Any) -> Any:
+    """Every {{ value }} of the HTML page without bidi controls (text_safety), before autoescaping."""
+    if isinstance(value, Markup):
+        return Markup(strip_bidi(str(value)))
+    return strip_bidi(value) if isinstance(value, str) else value
 
 
 def render_html(result: ScreeningResult, ruleset: RuleSet) -> str:
