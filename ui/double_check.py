@@ -61,7 +61,7 @@ def record_section(ruleset: RuleSet) -> None:
         if not check.trusted:
             st.error("**UNTRUSTED RECORD.** " + md_escape(" ".join(check.messages)), icon=":material/gpp_bad:")
             return
-        (st.success if check.same_ruleset else st.warning)(md_escape(" ".join(check.messages)),
+        (st.success if check.green else st.warning)(md_escape(" ".join(check.messages)),
                                                            icon=":material/verified:")
         again = rescreen(check.record, ruleset)
         if again.changes:
