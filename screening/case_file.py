@@ -127,9 +127,15 @@ def _iso_date(value: Any) -> date | None:
     return None
 
 
+MAX_PROBLEMS = 10     # a file with 5,000 bad entries gets ten messages and a count, not 5,000
+
+
 def _problems(exc: ValidationError) -> list[FieldProblem]:
     out = []
-    for err in exc.errors():
+    errors = exc.errors()
+    if len(errors) > MAX_PROBLEMS:
+        out.append(FieldProblem("(file)", f"{len(errors)} problems; the first {MAX_PROBLEMS} are listed"))
+    for err in errors[:MAX_PROBLEMS]:
         field = ".".join(str(p) for p in err["loc"]) or "(top level)"
         if err["type"] == "extra_forbidden":
             message = ("unknown key (a case file has title, narrative, topics, difficulty, screening_date, answers, "

@@ -38,6 +38,9 @@ class _Loader(_BASE):  # type: ignore[misc,valid-type]
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (list, dict)):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value, not a list or a mapping", key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f'duplicate key "{shorten(str(key), 60)}" (each key may appear once)', key_node.start_mark)
@@ -94,7 +97,7 @@ def load_yaml(text: str, *, max_depth: int = MAX_DEPTH, max_tokens: int | None =
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from a safe loader
     except yaml.YAMLError as exc:
         raise YamlError(_explain(exc)) from None
-    except (ValueError, OverflowError, RecursionError) as exc:   # e.g. a 5,000-digit integer
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:   # e.g. a 5,000-digit integer
         raise YamlError(_unreadable(exc)) from None
 
 
