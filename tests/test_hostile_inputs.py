@@ -30,7 +30,7 @@ DEEP_YAML_FLOW = "screening_date: 2026-11-23\nanswers: " + "{a: " * 25000 + "1" 
 DEEP_YAML_BLOCK = "- " * 40000 + "x\n"
 ALIAS_BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
               + "".join(f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
-              + "screening_date: 2026-11-23\n")
+              + "screening_date: 2026-11-23\nanswers:\n  opioid_current: *i\n")   # printed in full in an error
 BIG_INT_YAML = "screening_date: 2026-11-23\nanswers:\n  opioid_current: " + "9" * 5000 + "\n"
 BIG_INT_JSON = '{"screening_date": "2026-11-23", "answers": {"opioid_current": ' + "9" * 5000 + "}}"
 LIST_ANSWER = "screening_date: 2026-11-23\nanswers:\n  opioid_current: [yes]\n"
