@@ -15,7 +15,6 @@ import os
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 REQUIRE_ENV = "LDN_REQUIRE_SIGN_IN"
@@ -72,7 +71,7 @@ def signed_in(ruleset: RuleSet) -> bool:
     if st.user.is_logged_in:
         with st.sidebar:
             who = st.user.get("email") or st.user.get("name") or "signed-in user"
-            st.caption(f"Signed in as {md_escape(str(who))}")
+            st.caption(f"Signed in as {who}")
             st.button("Sign out", on_click=st.logout, key="sign_out")
         return True
     st.title("LDN safety screening")
