@@ -174,3 +174,17 @@ def test_require_sign_in_without_sign_in_configured_shows_no_checklist(monkeypat
 def test_no_secrets_file_still_means_no_sign_in(secrets_file: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.error and len(at.radio) > 0
+
+
+def test_using_a_record_with_an_unknown_question_as_the_first_screening_raises_nothing() -> None:
+    ruleset = load_ruleset()
+    answers = {"liver_chronic": "yes", "not_a_question_here": "yes"}
+    text = make_record(screen_raw(ruleset, answers, SCREENING_DATE), answers, None, key=None)
+    at = start()
+    at.sidebar.radio(key="mode").set_value("Pharmacist double-check").run()
+    widget = next(w for w in at.file_uploader if w.key == "dc_record_upload")
+    at = widget.set_value(("record.json", text.encode(), "application/json")).run()
+    assert any("UNSIGNED" in w.value for w in at.warning)
+    next(b for b in at.button if b.label == "Use this record as the first screening").click().run()
+    assert not at.exception, at.exception
+    assert any("First screening on record: 1 answers" in i.value for i in at.info)

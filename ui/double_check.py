@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from screening.app_state import PREFIX, SECOND_PREFIX, clear_answers, widget_key
+from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, clear_answers, widget_key
 from screening.double_check import Comparison, combine, compare
 from screening.errors import InputError
 from screening.medications import split_lines
@@ -41,9 +41,9 @@ def _on_record_upload(ruleset: RuleSet) -> None:
 def _use_record_as_first(ruleset: RuleSet) -> None:
     record = st.session_state["dc_verification"].record
     clear_answers(st.session_state, PREFIX)
-    for qid, value in record.answers.items():
-        cq = ruleset.question(qid)
-        st.session_state[widget_key(qid)] = date.fromisoformat(value) if cq.question.type == "date" else value
+    values, _ = case_widget_values(ruleset, record)   # an unknown question or unreadable value is skipped, not raised
+    for qid, value in values.items():
+        st.session_state[widget_key(qid)] = value
     st.session_state["med_text"] = "\n".join(record.medications or [])
     st.session_state["screening_date"] = record.screening_date
     st.session_state["dc_message"] = "The record's answers are now the first screening (still hidden)."
