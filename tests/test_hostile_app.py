@@ -188,3 +188,11 @@ def test_using_a_record_with_an_unknown_question_as_the_first_screening_raises_n
     next(b for b in at.button if b.label == "Use this record as the first screening").click().run()
     assert not at.exception, at.exception
     assert any("First screening on record: 1 answers" in i.value for i in at.info)
+
+
+def test_the_double_check_page_does_not_read_a_list_over_the_limit_either() -> None:
+    at = start()
+    at.text_area(key="med_text").set_value("\n".join(["oxycodone 5 mg"] * (limits.MAX_LIST_LINES + 1))).run()
+    at.sidebar.radio(key="mode").set_value("Pharmacist double-check").run()
+    assert not at.exception
+    assert any("The medication list was not read" in e.value for e in at.error)

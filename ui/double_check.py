@@ -10,6 +10,7 @@ import streamlit as st
 from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, clear_answers, widget_key
 from screening.double_check import Comparison, combine, compare
 from screening.errors import InputError
+from screening.limits import list_problems
 from screening.medications import split_lines
 from screening.record import rescreen, verify_record
 from screening.report import md_escape
@@ -95,6 +96,10 @@ def double_check_page(ruleset: RuleSet) -> None:
     screening_date: date = st.session_state["screening_date"]
     text = st.session_state.get("med_text") or ""
     medications = split_lines(text) if text.strip() else None
+    if medications and list_problems(medications):   # too long to read: its facts stay unknown, as on the Screening page
+        st.error(md_escape("The medication list was not read: " + "; ".join(list_problems(medications))),
+                 icon=":material/block:")
+        medications = None
     first = evaluate(ruleset, screening_date, medications, PREFIX)
     if first.result.answered == 0:
         st.warning("There is no first screening yet: answer it in Screening mode, or load a case file or a "
