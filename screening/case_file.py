@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from . import limits
 from .errors import FieldProblem, InputError
 from .rule_models import Severity
-from .yaml_io import JsonError, YamlError, dump_yaml, load_json, load_yaml, show_value
+from .yaml_io import JsonError, YamlError, dump_yaml, load_json, load_yaml, shorten, show_value
 
 
 class _Strict(BaseModel):
@@ -103,6 +103,9 @@ def check_screening_date(value: date) -> date:
 def check_answer_values(answers: dict[str, Any]) -> dict[str, Any]:
     """Each answer is one value (a word, a number or a date written YYYY-MM-DD), never a list or a mapping."""
     for qid, value in answers.items():
+        if len(qid) > limits.MAX_ANSWER_CHARS:
+            raise ValueError(f'an answer key is {len(qid)} characters long ("{shorten(qid, 40)}"); question ids '
+                             "are short")
         if isinstance(value, (list, dict)):
             raise ValueError(f'answer "{qid}" is {show_value(value, 40)}; an answer is one value, e.g. yes')
         if isinstance(value, str) and len(value) > limits.MAX_ANSWER_CHARS:
@@ -136,7 +139,7 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     if len(errors) > MAX_PROBLEMS:
         out.append(FieldProblem("(file)", f"{len(errors)} problems; the first {MAX_PROBLEMS} are listed"))
     for err in errors[:MAX_PROBLEMS]:
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        field = shorten(".".join(str(p) for p in err["loc"]) or "(top level)", 100)
         if err["type"] == "extra_forbidden":
             message = ("unknown key (a case file has title, narrative, topics, difficulty, screening_date, answers, "
                        "medications and expected)")

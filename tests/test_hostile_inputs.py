@@ -61,6 +61,8 @@ HOSTILE: dict[str, tuple[str, str]] = {
     "list-501.yaml": (LIST_501, f"at most {limits.MAX_LIST_LINES} are read"),
     "long-line.yaml": (LONG_LINE, f"longer than {limits.MAX_LINE_CHARS} characters"),
     "huge-value.yaml": (HUGE_VALUE, "characters long"),
+    "huge-key.json": ('{"screening_date": "2026-11-23", "answers": {"' + "k" * 100_000 + '": "yes"}}', "answer key is"),
+    "huge-top-key.json": ('{"screening_date": "2026-11-23", "' + "k" * 100_000 + '": "yes"}', "unknown key"),
     "complex-key.yaml": ("screening_date: 2026-11-23\nanswers: {[a]: yes}\n", "a key must be a plain value"),
     "many-bad-entries.yaml": ("screening_date: 2026-11-23\nmedications:\n" + "  - [a, b]\n" * 400,
                               "the first 10 are listed"),
