@@ -15,7 +15,7 @@ from typing import Any
 from . import limits
 from .conditions import DaysSince, walk
 from .engine import screen
-from .result_models import Change, ScreeningResult
+from .result_models import Change, MedLine, ScreeningResult
 from .ruleset import RuleSet
 
 HORIZON_DAYS = 60
@@ -27,6 +27,15 @@ def time_dependent_rules(ruleset: RuleSet) -> frozenset[str]:
 
 def _category_state(result: ScreeningResult, category: str) -> list[tuple[str, str, str]]:
     return sorted((f.rule_id, f.severity, f.title) for f in result.findings if f.category == category)
+
+
+def _rows_for_facts(rows: list[MedLine]) -> list[MedLine]:
+    """The rows that can change a finding: those with classes, plus one other non-empty row, so that
+    "a list was given" (facts known, not unknown) still holds. Unrecognised lines only add not-assessed
+    items, which the look-ahead does not compare; 500 of them cost ~1 s over 60 days."""
+    with_classes = [r for r in rows if r.classes]
+    other = next((r for r in rows if r.status != "empty" and not r.classes), None)
+    return with_classes + ([other] if other is not None else [])
 
 
 def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: ScreeningResult,
@@ -41,6 +50,7 @@ def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: Screenin
     # re-read 60 times cost minutes per click.
     rows = result.medications if result.medications is not None or not medications else \
         ruleset.matcher.classify(medications)
+    rows = _rows_for_facts(rows) if rows is not None else None
     out: dict[str, list[Change]] = {c: [] for c in categories}
     last = min(horizon, (limits.DATE_RANGE[1] - result.screening_date).days)   # 9999-12-31 + 1 day overflows
     for offset in range(1, last + 1):

@@ -165,3 +165,33 @@ def test_the_look_ahead_reads_a_500_line_list_once_not_once_per_day(ruleset, mon
     ahead = with_changes_ahead(ruleset, typed, result, lines)
     assert ahead.changes_ahead, "the 7-13 day finding changes with time"
     assert calls == [limits.MAX_LIST_LINES], f"the list was read {len(calls)} times"
+
+
+def test_the_look_ahead_gives_the_same_dates_as_re_screening_the_whole_list_each_day(ruleset) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from screening.answers import parse_answers
+    from screening.engine import screen
+    from screening.timeline import HORIZON_DAYS, changes_ahead
+    from tests.helpers import SCREENING_DATE, days_ago
+    for raw, lines in [
+        ({"opioid_current": "no", "opioid_past_30_days": "yes", "opioid_agent": "tramadol",
+          "opioid_formulation": "immediate_release", "opioid_last_dose": days_ago(9)},
+         ["mystery tonic", "levothyroxine 50 mcg", "", "Norco 10/325", "another unknown line"]),
+        ({"opioid_current": "no", "opioid_past_30_days": "yes", "opioid_last_dose": days_ago(5)}, ["mystery tonic"]),
+        ({"opioid_current": "no", "opioid_past_30_days": "yes", "opioid_last_dose": days_ago(5)}, ["", " "]),
+    ]:
+        typed, _ = parse_answers(ruleset, raw, SCREENING_DATE)
+        result = screen(ruleset, typed, SCREENING_DATE, medications=lines)
+        fast = changes_ahead(ruleset, typed, result, lines)
+        slow: dict[str, list[tuple[object, ...]]] = {c: [] for c in fast}
+        states = {c: sorted((f.rule_id, f.severity, f.title) for f in result.findings if f.category == c) for c in fast}
+        for offset in range(1, HORIZON_DAYS + 1):
+            day = SCREENING_DATE + timedelta(days=offset)
+            later = screen(ruleset, typed, day, medications=lines)
+            for c in fast:
+                state = sorted((f.rule_id, f.severity, f.title) for f in later.findings if f.category == c)
+                if state != states[c]:
+                    slow[c].append((day, state))
+                    states[c] = state
+        assert {c: [(x.on, x.findings) for x in v] for c, v in fast.items()} == slow, raw
