@@ -32,7 +32,7 @@ from .text_safety import csv_cell, strip_bidi
 from .report import med_row, render_html, render_markdown, result_to_json
 from .result_models import ScreeningResult
 from .ruleset import RuleSet
-from .record import make_record, verify_record
+from .record import KEY_ENV, key_id, make_record, record_key, verify_record
 from .schema_export import schema_texts, write_schemas
 from .timeline import with_changes_ahead
 
@@ -73,7 +73,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_record(args: argparse.Namespace) -> int:
     _, result, answers, medications = _screen_case_file(args)
     args.output.write_text(make_record(result, answers, medications), encoding="utf-8")
-    print(f"wrote {args.output}: {len(result.findings)} findings, rule set {result.ruleset.version}")
+    key = record_key()
+    seal = f"signed (HMAC-SHA256, key id {key_id(key)})" if key else \
+        f"UNSIGNED: the hash only detects accidental change, anyone can recompute it (set {KEY_ENV} to sign)"
+    print(f"wrote {args.output}: {len(result.findings)} findings, rule set {result.ruleset.version}, {seal}")
     return EXIT_OK
 
 
