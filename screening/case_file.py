@@ -17,16 +17,16 @@ YAML or JSON, for example:
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import limits
 from .errors import FieldProblem, InputError
 from .rule_models import Severity
-from .yaml_io import YamlError, dump_yaml, load_yaml
+from .yaml_io import JsonError, YamlError, dump_yaml, load_json, load_yaml, shorten, show_value
 
 
 class _Strict(BaseModel):
@@ -59,35 +59,117 @@ class CaseFile(_Strict):
                                                                           "line, as a list or as one text")
     expected: Expected | None = None
 
+    @field_validator("screening_date")
+    @classmethod
+    def _date_in_range(cls, value: date) -> date:
+        return check_screening_date(value)
+
+    @field_validator("title", "narrative")
+    @classmethod
+    def _text_not_huge(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > limits.MAX_TEXT_CHARS:
+            raise ValueError(f"is {len(value)} characters long; at most {limits.MAX_TEXT_CHARS} are accepted")
+        return value
+
+    @field_validator("answers")
+    @classmethod
+    def _answers_are_single_values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_answer_values(value)
+
+    @field_validator("medications")
+    @classmethod
+    def _list_not_huge(cls, value: list[str] | str | None) -> list[str] | str | None:
+        if value is not None:
+            problems = limits.list_problems(value.splitlines() if isinstance(value, str) else list(value))
+            if problems:
+                raise ValueError("; ".join(problems))
+        return value
+
     def medication_lines(self) -> list[str] | None:
         if self.medications is None:
             return None
         return self.medications.splitlines() if isinstance(self.medications, str) else list(self.medications)
 
 
+def check_screening_date(value: date) -> date:
+    """A screening date the tool can count from (and 60 days past, for the look-ahead)."""
+    low, high = limits.DATE_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"{value.isoformat()} is outside the dates this tool accepts ({low.isoformat()} to "
+                         f"{high.isoformat()})")
+    return value
+
+
+def check_answer_values(answers: dict[str, Any]) -> dict[str, Any]:
+    """Each answer is one value (a word, a number or a date written YYYY-MM-DD), never a list or a mapping."""
+    for qid, value in answers.items():
+        if len(qid) > limits.MAX_ANSWER_CHARS:
+            raise ValueError(f'an answer key is {len(qid)} characters long ("{shorten(qid, 40)}"); question ids '
+                             "are short")
+        if isinstance(value, (list, dict)):
+            raise ValueError(f'answer "{qid}" is {show_value(value, 40)}; an answer is one value, e.g. yes')
+        if isinstance(value, str) and len(value) > limits.MAX_ANSWER_CHARS:
+            raise ValueError(f'answer "{qid}" is {len(value)} characters long; at most {limits.MAX_ANSWER_CHARS}')
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**12:
+            raise ValueError(f'answer "{qid}" is a number far outside any answer ({show_value(value, 20)})')
+        day = _iso_date(value)
+        if day is not None and not limits.DATE_RANGE[0] <= day <= limits.DATE_RANGE[1]:
+            raise ValueError(f'answer "{qid}" is a date outside the dates this tool accepts '
+                             f"({limits.DATE_RANGE[0].isoformat()} to {limits.DATE_RANGE[1].isoformat()})")
+    return answers
+
+
+def _iso_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+MAX_PROBLEMS = 10     # a file with 5,000 bad entries gets ten messages and a count, not 5,000
+
+
 def _problems(exc: ValidationError) -> list[FieldProblem]:
     out = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    errors = exc.errors()
+    if len(errors) > MAX_PROBLEMS:
+        out.append(FieldProblem("(file)", f"{len(errors)} problems; the first {MAX_PROBLEMS} are listed"))
+    for err in errors[:MAX_PROBLEMS]:
+        field = shorten(".".join(str(p) for p in err["loc"]) or "(top level)", 100)
         if err["type"] == "extra_forbidden":
             message = ("unknown key (a case file has title, narrative, topics, difficulty, screening_date, answers, "
                        "medications and expected)")
         elif err["type"] == "missing":
             message = "required key is missing"
+        elif err["type"] == "value_error":        # our own checks: the message already says what was found
+            message = str(err["msg"]).removeprefix("Value error, ")
         else:
-            message = f"{err['msg']} (got {err.get('input')!r})"
+            message = f"{err['msg']} (got {show_value(err.get('input'))})"
         out.append(FieldProblem(field, message))
     return out
 
 
 def parse_case(text: str, source: str) -> CaseFile:
-    """Parse case-file text (JSON if it looks like JSON, else YAML); InputError names each bad field."""
-    stripped = text.lstrip()
+    """Parse case-file text (JSON if it looks like JSON or is named .json, else YAML); InputError names each bad
+    field. Bounded: size, nesting and length are checked before anything is parsed; aliases are refused."""
+    if len(text) > limits.MAX_UPLOAD_BYTES:
+        raise InputError(source, [FieldProblem("(file)", f"is {len(text) // 1024} KB; a case file may be at most "
+                                                         f"{limits.MAX_UPLOAD_BYTES // 1024} KB")])
+    stripped = text.lstrip("\ufeff \t\r\n")
+    as_json = source.lower().endswith(".json")
+    if as_json and not stripped.startswith("{"):
+        raise InputError(source, [FieldProblem("(file)", "not a JSON case file: it must start with { (a mapping "
+                                                         "with screening_date and answers)")])
     try:
-        data = json.loads(text) if stripped.startswith("{") else load_yaml(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(source, [FieldProblem("(file)", f"not valid JSON: line {exc.lineno}: {exc.msg}")]) from None
-    except YamlError as exc:
+        if as_json or stripped.startswith("{"):
+            data = load_json(stripped, max_depth=limits.MAX_DEPTH)
+        else:
+            data = load_yaml(text, max_depth=limits.MAX_DEPTH, max_tokens=limits.MAX_TOKENS, allow_aliases=False)
+    except (JsonError, YamlError) as exc:
         raise InputError(source, [FieldProblem("(file)", str(exc))]) from None
     if not isinstance(data, dict):
         raise InputError(source, [FieldProblem("(file)", "a case file is a mapping with screening_date and answers "
@@ -101,6 +183,9 @@ def parse_case(text: str, source: str) -> CaseFile:
 def load_case(path: Path | str) -> CaseFile:
     path = Path(path)
     try:
+        if path.stat().st_size > limits.MAX_UPLOAD_BYTES:
+            raise InputError(str(path), [FieldProblem("(file)", f"is larger than {limits.MAX_UPLOAD_BYTES // 1024} "
+                                                                "KB, far larger than any case file")])
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(str(path), [FieldProblem("(file)", "not UTF-8 text")]) from None

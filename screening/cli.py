@@ -9,12 +9,14 @@
     python -m screening schema [--check]
     python -m screening test [CASE_FILE ...] [--rules DIR]
 
-Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers) is unusable;
-verify: 3 the record was changed after it was written, 4 it was made with another rule set.
+Exit codes: 0 done; 1 the rule set is invalid; 2 the input (case file, date, answers, list) is unusable;
+verify: 3 the record was changed after it was written (or its signature cannot be checked here), 4 it
+was made with another rule set, 5 it is unsigned or of the old format (hash only: consistent, but
+anyone could have recomputed it). An input the tool cannot read never gives exit 1 or a traceback.
 test: 1 when any case does not give what its `expected:` declares (every offender is listed).
 
-Modules a command alone needs (pandas for CSV lists, the schema exporter) are imported inside that
-command, so screening one case file does not pay for them at start-up.
+Modules a command alone needs (pandas for CSV lists, the schema exporter, FHIR models) are imported
+inside that command, so screening one case file does not pay for them at start-up.
 """
 
 from __future__ import annotations
@@ -26,14 +28,15 @@ import sys
 from pathlib import Path
 
 from .answers import parse_date
-from .case_file import load_case
+from .case_file import check_screening_date, load_case
 from .errors import FieldProblem, InputError, RuleSetError
 from .loader import DEFAULT_CASES_DIR, DEFAULT_RULES_DIR, load_ruleset
 from .report import med_row
-from .record import rescreen, verify_record
+from .record import KEY_ENV, key_id, record_key, verify_record
 from .session import Screening
+from .text_safety import csv_cell, strip_bidi
 
-EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_TAMPERED, EXIT_OTHER_RULES = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_TAMPERED, EXIT_OTHER_RULES, EXIT_UNSIGNED = 0, 1, 2, 3, 4, 5
 SCHEMA_DIR = DEFAULT_RULES_DIR / "schema"
 
 
@@ -44,7 +47,7 @@ def _screen_case_file(args: argparse.Namespace) -> Screening:
     screening_date = None
     if args.date is not None:
         try:
-            screening_date = parse_date(args.date)
+            screening_date = check_screening_date(parse_date(args.date))
         except ValueError as exc:
             raise InputError("--date", [FieldProblem("--date", str(exc))]) from None
     screening = Screening.from_case(ruleset, case, screening_date)
@@ -56,7 +59,7 @@ def _screen_case_file(args: argparse.Namespace) -> Screening:
 def _cmd_check(args: argparse.Namespace) -> int:
     screening = _screen_case_file(args)
     if args.format == "json":
-        text = json.dumps(screening.json(), indent=2, ensure_ascii=False) + "\n"
+        text = strip_bidi(json.dumps(screening.json(), indent=2, ensure_ascii=False)) + "\n"
     elif args.format == "markdown":
         text = screening.markdown()
     elif args.format == "fhir":
@@ -84,7 +87,11 @@ def _cmd_questionnaire(args: argparse.Namespace) -> int:
 def _cmd_record(args: argparse.Namespace) -> int:
     screening = _screen_case_file(args)
     args.output.write_text(screening.record_text(), encoding="utf-8")
-    print(f"wrote {args.output}: {len(screening.result.findings)} findings, rule set {screening.ruleset.version}")
+    key = record_key()
+    seal = f"signed (HMAC-SHA256, key id {key_id(key)})" if key else \
+        f"UNSIGNED: the hash only detects accidental change, anyone can recompute it (set {KEY_ENV} to sign)"
+    print(f"wrote {args.output}: {len(screening.result.findings)} findings, rule set {screening.ruleset.version}, "
+          f"{seal}")
     return EXIT_OK
 
 
@@ -95,20 +102,19 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(args.record), [FieldProblem("(file)", f"cannot be read as UTF-8 text ({exc})")]) from None
     check = verify_record(text, ruleset, str(args.record))
-    stream = sys.stdout if check.intact and check.same_ruleset else sys.stderr
+    stream = sys.stdout if check.green else sys.stderr
     for message in check.messages:
-        print(f"{args.record}: {message}", file=stream)
-    if not check.intact:
+        print(f"{args.record}: {strip_bidi(message)}", file=stream)
+    for c in check.differences:
+        before = f"{c.before.severity}" if c.before else "none"
+        after = f"{c.after.severity}" if c.after else "none"
+        print(f"{args.record}: with the current rules, {strip_bidi(c.rule_id)} is {c.change} ({before} -> {after})",
+              file=sys.stderr)
+    if not check.trusted:
         return EXIT_TAMPERED
-    if not check.same_ruleset and check.record is not None:
-        changes = rescreen(check.record, ruleset).changes
-        for c in changes:
-            before = f"{c.before.severity}" if c.before else "none"
-            after = f"{c.after.severity}" if c.after else "none"
-            print(f"{args.record}: with the current rules, {c.rule_id} is {c.change} ({before} -> {after})",
-                  file=sys.stderr)
-        return EXIT_OTHER_RULES
-    return EXIT_OK
+    if check.status != "intact":
+        return EXIT_UNSIGNED
+    return EXIT_OK if check.same_ruleset else EXIT_OTHER_RULES
 
 
 def _cmd_meds(args: argparse.Namespace) -> int:
@@ -117,15 +123,16 @@ def _cmd_meds(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(args.rules)
     rows = ruleset.matcher.classify(read_list_file(args.file))
     if args.format == "json":
-        sys.stdout.write(json.dumps([med_row(r) for r in rows], indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(strip_bidi(json.dumps([med_row(r) for r in rows], indent=2, ensure_ascii=False)) + "\n")
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["number", "line", "status", "product", "ingredients", "classes", "long_acting", "leftover",
                          "stopped", "stopped_date"])
         for r in rows:
-            writer.writerow([r.number, r.line, r.status, r.product or "", ";".join(r.ingredients), ";".join(r.classes),
-                             "" if r.long_acting is None else str(r.long_acting).lower(), " ".join(r.leftover),
-                             str(r.stopped).lower(), r.stopped_date.isoformat() if r.stopped_date else ""])
+            writer.writerow([csv_cell(v) for v in (
+                r.number, r.line, r.status, r.product or "", ";".join(r.ingredients), ";".join(r.classes),
+                "" if r.long_acting is None else str(r.long_acting).lower(), " ".join(r.leftover),
+                str(r.stopped).lower(), r.stopped_date.isoformat() if r.stopped_date else "")])
     else:
         for r in rows:
             if r.status == "empty":
@@ -135,7 +142,7 @@ def _cmd_meds(args: argparse.Namespace) -> int:
             partly = f"  PARTLY READ (not read: {', '.join(r.leftover) or 'mixed alphabets'})" \
                 if r.status == "partly_read" else ""
             stopped = "  stopped" + (f" {r.stopped_date.isoformat()}" if r.stopped_date else "") if r.stopped else ""
-            print(f"{r.number:>4}  {r.line.strip()[:60]:<60}  {what}{acting}{stopped}{partly}")
+            print(f"{r.number:>4}  {strip_bidi(r.line.strip())[:60]:<60}  {what}{acting}{stopped}{partly}")
         unknown = sum(r.status == "unrecognised" for r in rows)
         partly_read = sum(r.status == "partly_read" for r in rows)
         print(f"{sum(r.status != 'empty' for r in rows)} lines, {unknown} not recognised, {partly_read} partly read")
@@ -236,5 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.report(), file=sys.stderr)
         return EXIT_RULES
     except InputError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(strip_bidi(exc.report()), file=sys.stderr)
+        return EXIT_INPUT
+    except (RecursionError, OverflowError, MemoryError) as exc:   # bounded inputs should never get here
+        print(f"the input could not be processed ({type(exc).__name__}); nothing was screened", file=sys.stderr)
         return EXIT_INPUT

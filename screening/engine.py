@@ -284,8 +284,8 @@ def merge_by_cause(ruleset: RuleSet, found: list[tuple[Finding, int]]) -> list[F
 
 
 def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
-           input_problems: list[FieldProblem] | None = None, medications: list[str] | None = None) \
-        -> ScreeningResult:
+           input_problems: list[FieldProblem] | None = None, medications: list[str] | None = None,
+           med_rows: list[MedLine] | None = None) -> ScreeningResult:
     """Screen typed answers (see parse_answers) and an optional medication list on a screening date.
 
     The list's classes become yes/no facts that rules test like answers; with no list (or only blank
@@ -293,7 +293,8 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
     list is an open item.
     """
     visible, effective = applicable_answers(ruleset, answers, screening_date)
-    meds = ruleset.matcher.classify(medications) if medications else []
+    # med_rows: the list already read (the timeline re-screens one list on 60 dates; read it once)
+    meds = med_rows if med_rows is not None else (ruleset.matcher.classify(medications) if medications else [])
     has_list = any(m.status != "empty" for m in meds)
     facts = fact_values(ruleset.facts, meds) if has_list else {}
     effective.update(facts)
@@ -314,7 +315,7 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
         findings=merge_by_cause(ruleset, found),
         not_assessed=not_assessed, answered=len(visible_set.intersection(effective)), applicable=len(visible),
         input_problems=[InputProblem(field=p.field, message=p.message) for p in input_problems or []],
-        ruleset=ruleset.info, medications=meds if medications is not None else None,
+        ruleset=ruleset.info, medications=meds if medications is not None or med_rows is not None else None,
     )
 
 

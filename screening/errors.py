@@ -3,6 +3,8 @@
     ScreeningError                 base: never raised itself
     ├── RuleSetError               the rule files do not form a valid rule set; carries every Problem
     └── InputError                 a case file or an answer is unusable; carries every FieldProblem
+        └── NotARecord             (screening/record.py) a file given as a screening record is not one at all;
+                                   a record that was *changed* is read and reported by status instead
 
 Rule-set problems stop everything (fail closed). Input problems are reported at the field and the
 rest of the input is kept, so a caller can show the message and go on.

@@ -1,4 +1,9 @@
-"""Getting a medication list in: a text file or a CSV column, with a clear message for bad files."""
+"""Getting a medication list in: a text file or a CSV column, with a clear message for bad files.
+
+Lists are bounded (screening/limits.py: lines and characters per line): a 100,000-row CSV would
+otherwise cost seconds of server CPU on every click. An over-long list is refused with a message
+that says how to fix it, and the user's text is kept where it was.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import limits
 from .errors import FieldProblem, InputError
 from .medications import split_lines
 
@@ -20,9 +26,20 @@ def read_text_list(data: bytes, source: str) -> list[str]:
                                                          "and try again")]) from None
 
 
+def check_list(lines: list[str], source: str) -> list[str]:
+    """The lines unchanged, or InputError when the list is longer than the tool reads (see limits)."""
+    problems = limits.list_problems(lines)
+    if problems:
+        raise InputError(source, [FieldProblem("(list)", p) for p in problems])
+    return lines
+
+
 def read_list_file(path: Path) -> list[str]:
     try:
-        return read_text_list(path.read_bytes(), str(path))
+        if path.stat().st_size > limits.MAX_UPLOAD_BYTES:
+            raise InputError(str(path), [FieldProblem("(file)", f"is larger than {limits.MAX_UPLOAD_BYTES // 1024} "
+                                                                f"KB; at most {limits.MAX_LIST_LINES} lines are read")])
+        return check_list(read_text_list(path.read_bytes(), str(path)), str(path))
     except OSError as exc:
         raise InputError(str(path), [FieldProblem("(file)", f"cannot be read: {exc.strerror}")]) from None
 
@@ -49,7 +66,7 @@ def csv_column_lines(frame: pd.DataFrame, column: str, source: str) -> list[str]
     if column not in frame.columns:
         columns = ", ".join(f'"{c}"' for c in frame.columns)
         raise InputError(source, [FieldProblem(column, f'no column "{column}" in this CSV (columns: {columns})')])
-    return [str(v) for v in frame[column].tolist()]
+    return check_list([str(v) for v in frame[column].tolist()], f'{source}, column "{column}"')
 
 
 def guess_medication_column(frame: pd.DataFrame) -> str:

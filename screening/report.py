@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from .engine import NO_LIST_ID, source_ref
 from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
+from .text_safety import strip_bidi
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$&])")     # markup anywhere in a line
 _MD_LEADING = re.compile(r"^(\s*)(?:([-+#=>])|(\d+)([.)]))")  # markup only at the start of a line
@@ -33,7 +35,7 @@ def md_escape(text: str) -> str:
     Only what would be markup is escaped, so a download reads cleanly in a text editor: a hyphen,
     a full stop or a bracket pair in a medication line stays as typed.
     """
-    flat = "".join(ch if ch.isprintable() else " " for ch in text)   # line breaks and control characters
+    flat = "".join(ch if ch.isprintable() else " " for ch in strip_bidi(text))   # bidi, line breaks, controls
     flat = _MD_SPECIAL.sub(r"\\\1", flat)
     flat = _MD_LEADING.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else
                                                    m.group(3) + "\\" + m.group(4)), flat)
@@ -256,8 +258,15 @@ def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, finalize=_no_bidi,
     )
+
+
+def _no_bidi(value: Any) -> Any:
+    """Every {{ value }} of the HTML page without bidi controls (text_safety), before autoescaping."""
+    if isinstance(value, Markup):
+        return Markup(strip_bidi(str(value)))
+    return strip_bidi(value) if isinstance(value, str) else value
 
 
 def render_html(result: ScreeningResult, ruleset: RuleSet) -> str:

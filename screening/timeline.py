@@ -2,7 +2,8 @@
 
 Rules whose conditions count days (days_since) change as the screening date moves on. Rather than
 teach Python each rule's thresholds, screen again day by day and report when each category's
-findings change; whatever thresholds the rule files hold, the dates come out right.
+findings change; whatever thresholds the rule files hold, the dates come out right. The medication
+list is read once per run (not once per day), and the look-ahead stops at the last accepted date.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from . import limits
 from .conditions import DaysSince, walk
 from .engine import screen
-from .result_models import Change, ScreeningResult
+from .result_models import Change, MedLine, ScreeningResult
 from .ruleset import RuleSet
 
 HORIZON_DAYS = 60
@@ -32,6 +34,19 @@ def _severities(state: list[tuple[str, str, str]]) -> list[str]:
     return sorted(sev for _, sev, _ in state)
 
 
+def _rows_for_facts(rows: list[MedLine]) -> list[MedLine]:
+    """The rows that can change a finding: those with classes, plus one row for each other flag a fact
+    reads (not fully read, possible hidden opioid) and one plain non-empty row, so every fact keeps its
+    value and "a list was given" still holds. Facts ask whether any line has a property, so one
+    representative per property is enough; 500 unread lines re-screened 60 times cost ~1 s."""
+    keep = [r for r in rows if r.classes]
+    for wanted in (lambda r: r.needs_review, lambda r: r.possible_hidden_opioid,
+                   lambda r: r.status != "empty"):
+        if not any(wanted(r) for r in keep):
+            keep += [r for r in rows if wanted(r)][:1]
+    return keep
+
+
 def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: ScreeningResult,
                   medications: list[str] | None = None, horizon: int = HORIZON_DAYS) -> dict[str, list[Change]]:
     """For each card with a date-dependent finding now, the dates that card changes, if nothing else does.
@@ -44,10 +59,16 @@ def changes_ahead(ruleset: RuleSet, answers: Mapping[str, Any], result: Screenin
     if not categories:
         return {}
     states = {c: _card_state(result, c) for c in categories}
+    # The list is read once per run (the result already holds it), not once per day ahead: a long list
+    # re-read 60 times cost minutes per click.
+    rows = result.medications if result.medications is not None or not medications else \
+        ruleset.matcher.classify(medications)
+    rows = _rows_for_facts(rows) if rows is not None else None
     out: dict[str, list[Change]] = {c: [] for c in categories}
-    for offset in range(1, horizon + 1):
+    last = min(horizon, (limits.DATE_RANGE[1] - result.screening_date).days)   # 9999-12-31 + 1 day overflows
+    for offset in range(1, last + 1):
         day = result.screening_date + timedelta(days=offset)
-        later = screen(ruleset, answers, day, medications=medications)
+        later = screen(ruleset, answers, day, medications=medications, med_rows=rows)
         for c in categories:
             state = _card_state(later, c)
             if _severities(state) != _severities(states[c]):   # a new lead of the same severity is no change

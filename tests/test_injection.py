@@ -38,11 +38,14 @@ import pytest
 
 from screening.answers import parse_answers
 from screening.case_file import parse_case
+from screening.errors import InputError
+from screening.limits import MAX_LINE_CHARS
 from screening.engine import screen
 from screening.medications import split_lines
 from screening.report import md_escape, render_html, render_markdown
 from screening.result_models import ScreeningResult
 from screening.ruleset import RuleSet
+from screening.text_safety import strip_bidi
 from screening.timeline import with_changes_ahead
 from screening.yaml_io import dump_yaml
 
@@ -88,7 +91,11 @@ def pasted(text: str, **raw: Any) -> Scenario:
 def from_case(case: dict[str, Any]) -> Scenario:
     """A case file as the sidebar and the CLI read it (JSON keeps NUL and control characters exact)."""
     data = {"screening_date": SCREENING_DATE.isoformat(), **case}
-    parsed = parse_case(json.dumps(data), "payload-case.json")
+    try:
+        parsed = parse_case(json.dumps(data), "payload-case.json")
+    except InputError as exc:   # longer than screening/limits.py allows: refused whole, so nothing is exported
+        assert "characters" in exc.report(), exc.report()
+        return Scenario({}, None)
     return Scenario(dict(parsed.answers), parsed.medication_lines())
 
 
@@ -328,7 +335,7 @@ def expected_html_text(result: ScreeningResult) -> list[str]:
     """What the payload must read as once the HTML is parsed: the table cells and problem messages."""
     out = [m.line for m in result.medications or [] if m.status != "empty"]
     out += [f"{p.field}: {p.message}" for p in result.input_problems]
-    return out
+    return [strip_bidi(t) for t in out]     # bidi controls are removed from every export (text_safety)
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -466,7 +473,8 @@ def payload_case_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     writer turns U+0085 into a space, and the file must carry every payload exactly."""
     data = {"title": PAYLOADS[0], "narrative": "\n".join(PAYLOADS), "screening_date": SCREENING_DATE.isoformat(),
             "answers": {"opioid_current": "no", "thyroid_hormone": "no"},
-            "medications": [*PAYLOADS, *(f"Norco 10/325 {p}" for p in PAYLOADS[:12]), "levothyroxine 75 mcg daily"]}
+            "medications": [*(p for p in PAYLOADS if len(p) <= MAX_LINE_CHARS),     # longer lines are refused
+                            *(f"Norco 10/325 {p}" for p in PAYLOADS[:12]), "levothyroxine 75 mcg daily"]}
     path = tmp_path_factory.mktemp("cli") / "payloads.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
@@ -478,7 +486,7 @@ def test_cli_html_from_a_payload_case_file_is_inert(ruleset: RuleSet, payload_ca
     assert proc.returncode in (0, 2), proc.stderr
     assert proc.returncode == 0, f"valid answers with payloads in free text should screen: {proc.stderr}"
     medications = json.loads(payload_case_file.read_text(encoding="utf-8"))["medications"]
-    lines = [m.line for m in ruleset.matcher.classify(medications) if m.status != "empty"]
+    lines = [strip_bidi(m.line) for m in ruleset.matcher.classify(medications) if m.status != "empty"]
     problems = html_problems(proc.stdout, template.tags, lines)
     assert not problems, "\n".join(dict.fromkeys(problems))
 
@@ -498,7 +506,7 @@ def test_cli_markdown_from_a_payload_case_file_has_no_unescaped_tag(payload_case
 def test_cli_json_from_a_payload_case_file_is_valid_json(payload_case_file: Path) -> None:
     proc = _run_cli(payload_case_file, "json")
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)["medications"]) >= len(PAYLOADS)
+    assert len(json.loads(proc.stdout)["medications"]) >= len([p for p in PAYLOADS if len(p) <= MAX_LINE_CHARS])
 
 
 def test_cli_refuses_payload_answers_with_exit_2_and_prints_no_html(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -104,8 +105,9 @@ def test_not_a_record_at_all_is_an_input_error() -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with a deployment signing key, so records are signed (exit 0 needs a checked signature)."""
     return subprocess.run([sys.executable, "-m", "screening", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, env={**os.environ, "LDN_RECORD_KEY": "test-only-key-0123456789abcdef"})
 
 
 def test_cli_record_then_verify_and_tamper(tmp_path: Path) -> None:

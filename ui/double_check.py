@@ -7,9 +7,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from screening.app_state import PREFIX, SECOND_PREFIX, clear_answers, widget_key
+from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, clear_answers, widget_key
 from screening.double_check import Comparison, combine, compare
 from screening.errors import InputError
+from screening.limits import list_problems
 from screening.medications import split_lines
 from screening.record import rescreen, verify_record
 from screening.report import md_escape
@@ -41,9 +42,9 @@ def _on_record_upload(ruleset: RuleSet) -> None:
 def _use_record_as_first(ruleset: RuleSet) -> None:
     record = st.session_state["dc_verification"].record
     clear_answers(st.session_state, PREFIX)
-    for qid, value in record.answers.items():
-        cq = ruleset.question(qid)
-        st.session_state[widget_key(qid)] = date.fromisoformat(value) if cq.question.type == "date" else value
+    values, _ = case_widget_values(ruleset, record)   # an unknown question or unreadable value is skipped, not raised
+    for qid, value in values.items():
+        st.session_state[widget_key(qid)] = value
     st.session_state["med_text"] = "\n".join(record.medications or [])
     st.session_state["screening_date"] = record.screening_date
     st.session_state["dc_message"] = "The record's answers are now the first screening (still hidden)."
@@ -61,7 +62,7 @@ def record_section(ruleset: RuleSet) -> None:
         if not check.trusted:
             st.error("**UNTRUSTED RECORD.** " + md_escape(" ".join(check.messages)), icon=":material/gpp_bad:")
             return
-        (st.success if check.same_ruleset else st.warning)(md_escape(" ".join(check.messages)),
+        (st.success if check.green else st.warning)(md_escape(" ".join(check.messages)),
                                                            icon=":material/verified:")
         again = rescreen(check.record, ruleset)
         if again.changes:
@@ -95,6 +96,10 @@ def double_check_page(ruleset: RuleSet) -> None:
     screening_date: date = st.session_state["screening_date"]
     text = st.session_state.get("med_text") or ""
     medications = split_lines(text) if text.strip() else None
+    if medications and list_problems(medications):   # too long to read: its facts stay unknown, as on the Screening page
+        st.error(md_escape("The medication list was not read: " + "; ".join(list_problems(medications))),
+                 icon=":material/block:")
+        medications = None
     first = evaluate(ruleset, screening_date, medications, PREFIX)
     if first.result.answered == 0:
         st.warning("There is no first screening yet: answer it in Screening mode, or load a case file or a "

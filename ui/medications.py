@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from screening.errors import InputError
+from screening.limits import list_problems
 from screening.medication_input import csv_column_lines, guess_medication_column, read_csv
 from screening.medications import split_lines
 from screening.report import md_escape
@@ -45,7 +46,7 @@ def _csv_loader() -> None:
         except InputError as exc:
             st.error(md_escape(exc.report()), icon=":material/block:")
             return
-        st.button(f"Use {len(lines)} rows of \"{column}\" as the list", on_click=_use_csv_column,
+        st.button(f"Use {len(lines)} rows of \"{md_escape(column)}\" as the list", on_click=_use_csv_column,
                   args=(lines, f'{upload.name}, column "{column}"'))
 
 
@@ -63,8 +64,14 @@ def medication_input() -> list[str] | None:
             st.success(md_escape(message[1]))
         if "med_text_previous" in st.session_state:
             st.button("Undo: put back the list from before the CSV", on_click=_undo_csv)
-    text = st.session_state.get(TEXT_KEY) or ""
-    return split_lines(text) if text.strip() else None
+        text = st.session_state.get(TEXT_KEY) or ""
+        lines = split_lines(text) if text.strip() else None
+        too_long = list_problems(lines or [])
+        if too_long:   # not read at all: the list's facts stay unknown; the text stays in the box to fix
+            st.error(md_escape("The list was not read: " + "; ".join(too_long) + ". Your text is kept above."),
+                     icon=":material/block:")
+            return None
+    return lines
 
 
 def _how_read(r: MedLine) -> str:

@@ -18,7 +18,10 @@ def on_case_upload(ruleset: RuleSet) -> None:
     if upload is None:
         return
     try:
-        case = parse_case(upload.getvalue().decode("utf-8"), upload.name)
+        case = parse_case(upload.getvalue().decode("utf-8"), upload.name)   # bounded: see screening/limits.py
+    except (RecursionError, MemoryError, OverflowError):   # a bound missed: refuse, never take the server down
+        st.session_state["case_message"] = ("error", f"{upload.name}: cannot be read; nothing was loaded.")
+        return
     except UnicodeDecodeError:
         st.session_state["case_message"] = ("error", f"{upload.name}: not UTF-8 text; nothing was loaded.")
         return
