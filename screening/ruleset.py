@@ -6,11 +6,12 @@ no validation and no searching: it only runs the compiled closures in a fixed or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
 from .conditions import Evaluator, compile_condition, questions_in
+from .ehr_rules import CdsHooksFile, FhirConditionsFile
 from .medications import MedicationMatcher
 from .rule_models import (Category, DiscussionPoint, Fact, MedicationFile, MedicationVocabulary, Question, Rule,
                           RulesetFile, Source, TableFile, TopicInfo)
@@ -51,6 +52,13 @@ class RuleSet:
     categories: Mapping[str, Category]
     facts: Mapping[str, Fact]                        # yes/no facts drawn from a medication list
     matcher: MedicationMatcher
+    fhir: FhirConditionsFile | None = None           # rules/fhir-conditions.yaml (FHIR import), when present
+    cds: CdsHooksFile | None = None                  # rules/cds-hooks.yaml (CDS Hooks service), when present
+
+    def with_ehr(self, fhir: object | None, cds: object | None) -> RuleSet:
+        """This rule set with the EHR files attached (validated by the loader)."""
+        return replace(self, fhir=fhir, cds=cds)  # type: ignore[arg-type]
+
     @property
     def version(self) -> str:
         return self.meta.version
