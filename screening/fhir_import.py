@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .case_file import RecordEvidence
+from .yaml_io import dump_yaml
 from .ehr_rules import CodeEntry, FhirConditionsFile
 from .errors import FieldProblem, InputError
 from .ruleset import RuleSet
@@ -453,3 +454,18 @@ def is_naltrexone_order(ruleset: RuleSet, resource: Mapping[str, Any],
     if isinstance(concept, dict) and isinstance(concept.get("text"), str):
         texts.append(concept["text"])
     return any("naltrexone" in ruleset.matcher.classify_line(1, t).classes for t in texts)
+
+
+def record_case_yaml(imported: FhirImport, title: str | None = None) -> str:
+    """The import as a case file: the yes answers, the medication lines and, per answer, its provenance."""
+    data: dict[str, Any] = {}
+    if title:
+        data["title"] = title
+    data["screening_date"] = imported.screening_date.isoformat()
+    data["answers"] = dict(imported.answers)
+    if imported.medications:
+        data["medications"] = imported.medication_lines
+    if imported.prefilled:
+        data["from_record"] = {qid: [e.model_dump(mode="json", exclude_none=True) for e in ev]
+                               for qid, ev in imported.provenance.items()}
+    return dump_yaml(data)
