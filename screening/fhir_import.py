@@ -174,13 +174,19 @@ def validation_error(resource: dict[str, Any]) -> str | None:
 
 # ---- small readers of FHIR data -------------------------------------------------------------------
 
-def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
+@lru_cache(maxsize=4096)
+def _day_of(text: str) -> date | None:
     try:
-        return date.fromisoformat(value[:10])
+        return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _day(value: Any) -> date | None:
+    """The date part of a FHIR date or dateTime (YYYY-MM-DD...), or None."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    return _day_of(value[:10])
 
 
 def _codes(concept: Any) -> list[tuple[str, str, str]]:
@@ -296,6 +302,9 @@ def medication_concept(resource: Mapping[str, Any], medications: Mapping[str, di
 
 def _end_date(resource: Mapping[str, Any]) -> date | None:
     """The latest date the record gives for when the medicine ended (or, failing that, was written)."""
+    if "dispenseRequest" not in resource and "dosageInstruction" not in resource \
+            and resource.get("resourceType") == "MedicationRequest":
+        return _day(resource.get("authoredOn"))   # the common case, kept cheap: a record holds thousands
     if resource.get("resourceType") == "MedicationStatement":
         period = resource.get("effectivePeriod") or {}
         candidates = [period.get("end"), resource.get("effectiveDateTime"), period.get("start"),
@@ -354,6 +363,18 @@ def import_record(ruleset: RuleSet, resources: Sequence[dict[str, Any]], screeni
                 if validate_all:
                     _check(resource, found)
                 continue
+            rid = str(resource.get("id") or "(no id)")
+            ended = None
+            if status in statuses.current:
+                started = _day(resource.get("authoredOn") or resource.get("dateAsserted"))
+                if started is not None and started > screening_date:
+                    continue   # written after the screening date: not part of the record on that date
+            else:
+                ended = _end_date(resource)
+                if ended is not None and (ended < window_start or ended > screening_date):
+                    if validate_all:
+                        _check(resource, found)
+                    continue   # ended before the look-back window: not read (validated first: fast)
             if not _check(resource, found):
                 continue
             read += 1
@@ -361,19 +382,12 @@ def import_record(ruleset: RuleSet, resources: Sequence[dict[str, Any]], screeni
             if name is None:
                 found.append(_problem(resource, "no medication name or RxNorm display; check it by hand"))
                 continue
-            rid = str(resource.get("id") or "(no id)")
             if status in statuses.current:
-                started = _day(resource.get("authoredOn") or resource.get("dateAsserted"))
-                if started is not None and started > screening_date:
-                    continue   # written after the screening date: not part of the record on that date
                 current.setdefault(name, ImportedMedication(line=name, resource_type=rt, resource_id=rid,
                                                             status=status))
                 continue
-            ended = _end_date(resource)
             if ended is None:
                 found.append(_problem(resource, f"{status} with no date: not listed; check by hand"))
-                continue
-            if ended < window_start or ended > screening_date:
                 continue
             previous = stopped.get(name)
             if previous is None or (previous.stopped_on or ended) < ended:
