@@ -160,6 +160,10 @@ def check_ehr_files(fhir: tuple[str, FhirConditionsFile] | None, cds: tuple[str,
             if hit:
                 yield Problem(file, f'field "{field}": uses the decision word "{hit.group(0)}"; this tool summarises '
                                     "findings for discussion and must not word them as a decision")
+        widest = cmodel.not_assessed_summary.replace("{count}", "999")
+        if len(widest) >= 140:
+            yield Problem(file, f'field "not_assessed_summary": a CDS Hooks card summary must be under 140 '
+                                f"characters (up to {len(widest)} once filled in)")
         hooks = [s.hook for s in cmodel.services]
         for hook in ("order-select", "order-sign"):
             if hooks.count(hook) != 1:

@@ -22,7 +22,7 @@ from ..loader import DEFAULT_RULES_DIR, load_ruleset
 from ..ruleset import RuleSet
 from .auth import AuthError, JwtVerifier
 from .service import (BadRequest, DataUnavailable, FeedbackStore, cards_for, discovery, naltrexone_orders,
-                      parse_request, record_resources, screen_record, service_hook)
+                      other_hook, parse_request, record_resources, screen_record, service_hook)
 from .settings import Settings
 
 log = logging.getLogger("ldn.cds_hooks")
@@ -111,7 +111,10 @@ def create_app(ruleset: RuleSet | None = None, settings: Settings | None = None,
         except AuthError as exc:
             return _error(401, str(exc))
         try:
-            req = parse_request(await json_body(request), hook)
+            body = await json_body(request)
+            if other_hook(body, hook):
+                return JSONResponse({"cards": []})
+            req = parse_request(body, hook)
             if not naltrexone_orders(ruleset, req):
                 return JSONResponse({"cards": []})
             resources = await record_resources(req, fetch)

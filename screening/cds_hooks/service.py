@@ -30,6 +30,7 @@ PREFETCH = {
 }
 NEEDED_PREFETCH = ("medications", "conditions")   # the patient resource is not needed to screen
 MAX_PAGES = 20
+SUMMARY_LIMIT = 140   # a card summary must be shorter than this
 
 
 class BadRequest(Exception):
@@ -72,12 +73,19 @@ class HookRequest:
     prefetch: Mapping[str, Any]
 
 
+def other_hook(body: Any, hook: str) -> bool:
+    """A well-formed call for a hook this service does not answer (appointment-book sent to order-sign):
+    it holds no order for this service, so the answer is no cards, not an error."""
+    return isinstance(body, dict) and isinstance(body.get("hook"), str) and bool(body["hook"]) \
+        and body["hook"] != hook and isinstance(body.get("context"), dict)
+
+
 def parse_request(body: Any, hook: str) -> HookRequest:
     """Check a request's shape (leniently: real EHRs send Bundles without `type`); BadRequest if unusable."""
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
-    if body.get("hook") != hook:
-        raise BadRequest(f'this service answers the hook "{hook}" (the request says {body.get("hook")!r})')
+    if not isinstance(body.get("hook"), str) or not body["hook"]:
+        raise BadRequest('"hook" must be a string')
     instance = body.get("hookInstance")
     if not isinstance(instance, str) or not instance:
         raise BadRequest('"hookInstance" must be a string')
@@ -107,7 +115,7 @@ def parse_request(body: Any, hook: str) -> HookRequest:
     prefetch = body.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
         raise BadRequest('"prefetch" must be a JSON object')
-    return HookRequest(hook=hook, hook_instance=instance, patient_id=patient_id,
+    return HookRequest(hook=body["hook"], hook_instance=instance, patient_id=patient_id,
                        draft_orders=resources_of(orders), selections=selections, fhir_server=server,
                        access_token=token, prefetch=prefetch or {})
 
@@ -192,10 +200,20 @@ def finding_detail(ruleset: RuleSet, f: Finding) -> str:
     return "\n\n".join(parts)
 
 
+def card_summary(text: str) -> str:
+    """CDS Hooks wants fewer than 140 characters; rule files allow 140, so the 140th is cut to an ellipsis
+    (the whole sentence is in the detail)."""
+    return text if len(text) < SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 2].rstrip() + "\u2026"
+
+
 def finding_card(ruleset: RuleSet, f: Finding, patient_id: str) -> dict[str, Any]:
     cds = _cds(ruleset)
-    return {"uuid": card_uuid(f.rule_id, patient_id, ruleset), "summary": f.summary, "indicator": f.severity,
-            "detail": finding_detail(ruleset, f), "source": _source(ruleset),
+    detail = finding_detail(ruleset, f)
+    if card_summary(f.summary) != f.summary:
+        detail = f"{f.summary}\n\n{detail}"
+    return {"uuid": card_uuid(f.rule_id, patient_id, ruleset), "summary": card_summary(f.summary),
+            "indicator": f.severity,
+            "detail": detail, "source": _source(ruleset),
             "overrideReasons": [{"system": cds.override_reason_system, "code": r.code, "display": r.display}
                                 for r in cds.override_reasons]}
 
