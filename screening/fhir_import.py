@@ -300,20 +300,26 @@ def medication_concept(resource: Mapping[str, Any], medications: Mapping[str, di
     return None
 
 
+def _get(obj: Any, *path: str) -> Any:
+    """obj[path[0]][path[1]]..., or None wherever the shape is not what FHIR says (read before validation)."""
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
 def _end_date(resource: Mapping[str, Any]) -> date | None:
     """The latest date the record gives for when the medicine ended (or, failing that, was written)."""
-    if "dispenseRequest" not in resource and "dosageInstruction" not in resource \
-            and resource.get("resourceType") == "MedicationRequest":
-        return _day(resource.get("authoredOn"))   # the common case, kept cheap: a record holds thousands
     if resource.get("resourceType") == "MedicationStatement":
-        period = resource.get("effectivePeriod") or {}
-        candidates = [period.get("end"), resource.get("effectiveDateTime"), period.get("start"),
-                      resource.get("dateAsserted")]
+        candidates = [_get(resource, "effectivePeriod", "end"), resource.get("effectiveDateTime"),
+                      _get(resource, "effectivePeriod", "start"), resource.get("dateAsserted")]
     else:
-        validity = (resource.get("dispenseRequest") or {}).get("validityPeriod") or {}
-        bounds = [((d.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") or {}
-                  for d in resource.get("dosageInstruction") or [] if isinstance(d, dict)]
-        candidates = [validity.get("end"), *(b.get("end") for b in bounds), resource.get("authoredOn")]
+        dosage = resource.get("dosageInstruction")
+        candidates = [_get(resource, "dispenseRequest", "validityPeriod", "end"),
+                      *(_get(d, "timing", "repeat", "boundsPeriod", "end")
+                        for d in (dosage if isinstance(dosage, list) else [])),
+                      resource.get("authoredOn")]
     for value in candidates:
         day = _day(value)
         if day is not None:
@@ -467,6 +473,8 @@ def is_naltrexone_order(ruleset: RuleSet, resource: Mapping[str, Any],
     texts = [d for _, _, d in _codes(concept) if d.strip()]
     if isinstance(concept, dict) and isinstance(concept.get("text"), str):
         texts.append(concept["text"])
+    elif isinstance(concept, str):   # not FHIR, but seen in hand-built requests: read it rather than miss it
+        texts.append(concept)
     return any("naltrexone" in ruleset.matcher.classify_line(1, t).classes for t in texts)
 
 

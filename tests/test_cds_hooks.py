@@ -312,3 +312,24 @@ def test_a_140_character_summary_is_shortened_for_the_card_and_kept_whole_in_the
     assert card["detail"].startswith(long.summary)
     check_response({"cards": [card]})
     assert card_summary("short") == "short"
+
+
+@pytest.mark.parametrize("order", [
+    {"resourceType": "MedicationRequest", "id": "x", "medicationCodeableConcept": "Naltrexone 4.5 mg"},
+    {"resourceType": "MedicationRequest", "id": "x", "medicationCodeableConcept": {"coding": "naltrexone",
+                                                                                    "text": "LDN 1.5 mg"}},
+    {"resourceType": "MedicationRequest", "id": "x", "medicationReference": {"reference": "#m"},
+     "contained": [{"resourceType": "Medication", "id": "m", "code": {"text": "naltrexone 3 mg compounded"}}]},
+])
+def test_loosely_shaped_naltrexone_orders_are_still_recognised(client: TestClient, order: dict[str, Any]) -> None:
+    body = hook_request("p", [order], {"medications": bundle([]), "conditions": bundle([])})
+    response = post(client, SIGN, body)
+    assert response.status_code == 200 and check_response(response.json())
+
+
+@pytest.mark.parametrize("orders", [[{"resourceType": "MedicationRequest"}], [{"resourceType": 5, "id": []}],
+                                    [{"resourceType": "MedicationRequest", "medicationCodeableConcept": 7,
+                                      "medicationReference": ["x"], "contained": "y"}]])
+def test_junk_draft_orders_get_no_cards_not_an_error(client: TestClient, orders: list[Any]) -> None:
+    response = post(client, SIGN, hook_request("p", orders, {}))
+    assert response.status_code == 200 and response.json() == {"cards": []}

@@ -253,3 +253,23 @@ def test_without_the_code_lists_the_import_refuses_rather_than_reading_nothing(t
     bare = load_ruleset(rules)
     with pytest.raises(InputError, match="cannot be read"):
         import_record(bare, [patient(), condition("161665007")], DAY)
+
+
+@pytest.mark.parametrize("junk", [
+    {"resourceType": "MedicationRequest", "id": "j1", "status": "stopped", "dispenseRequest": [1],
+     "dosageInstruction": {"a": 1}, "authoredOn": 5},
+    {"resourceType": "MedicationRequest", "id": "j2", "status": "active", "medicationReference": "Medication/x",
+     "contained": {"id": "x"}},
+    {"resourceType": "MedicationStatement", "id": "j3", "status": "completed", "effectivePeriod": "2026-11-20"},
+    {"resourceType": "Condition", "id": "j4", "code": "161665007", "clinicalStatus": ["active"]},
+    {"resourceType": "Condition", "id": "j5", "code": {"coding": [{"system": "http://snomed.info/sct",
+                                                                   "code": "161665007"}]},
+     "clinicalStatus": {"coding": "active"}},
+    {"resourceType": "Condition", "id": {"x": 1}, "subject": "Patient/p1",
+     "code": {"coding": [None, 3, {"system": "http://snomed.info/sct", "code": "161665007"}]},
+     "clinicalStatus": {"coding": [{"code": "active"}]}, "onsetPeriod": "x"},
+    {"resourceType": ["Patient"]},
+])
+def test_malformed_shapes_are_reported_never_raised(ruleset: RuleSet, junk: dict[str, Any]) -> None:
+    imported = import_record(ruleset, [patient(), junk], DAY, validate_all=True)
+    assert imported.answers == {} and imported.medication_lines == []
