@@ -333,3 +333,18 @@ def test_loosely_shaped_naltrexone_orders_are_still_recognised(client: TestClien
 def test_junk_draft_orders_get_no_cards_not_an_error(client: TestClient, orders: list[Any]) -> None:
     response = post(client, SIGN, hook_request("p", orders, {}))
     assert response.status_code == 200 and response.json() == {"cards": []}
+
+
+def test_an_internal_error_is_a_json_500_that_logs_no_record_text(ruleset: RuleSet, caplog: pytest.LogCaptureFixture,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import screening.cds_hooks.app as app_module
+
+    def broken(*_: Any) -> Any:
+        raise ValueError("Tacrolimus for patient Jane Doe")
+    monkeypatch.setattr(app_module, "screen_record", broken)
+    client = TestClient(create_app(ruleset, Settings(auth=False), today=lambda: DAY), raise_server_exceptions=False)
+    with caplog.at_level(logging.DEBUG):
+        response = post(client, SIGN, hook_request("p", [ldn_order("p")], {"medications": bundle([]),
+                                                                            "conditions": bundle([])}))
+    assert response.status_code == 500 and response.json() == {"error": "internal error"}
+    assert "ValueError" in caplog.text and "Jane" not in caplog.text and "Tacrolimus" not in caplog.text

@@ -37,6 +37,16 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _internal(exc: Exception) -> JSONResponse:
+    """A bug, not a bad request: logged by type and place only (its message could hold record text)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb is not None else "?"
+    log.error("internal error %s at %s; request content not logged", type(exc).__name__, where)
+    return _error(500, "internal error")
+
+
 def create_app(ruleset: RuleSet | None = None, settings: Settings | None = None,
                today: Callable[[], date] = _utc_today,
                transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -92,10 +102,6 @@ def create_app(ruleset: RuleSet | None = None, settings: Settings | None = None,
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(400, "invalid request")
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.error("internal error (%s); request content not logged", type(exc).__name__)
-        return _error(500, "internal error")
 
     @app.get("/cds-services")
     async def services() -> dict[str, Any]:
@@ -119,11 +125,14 @@ def create_app(ruleset: RuleSet | None = None, settings: Settings | None = None,
                 return JSONResponse({"cards": []})
             resources = await record_resources(req, fetch)
             imported, result = screen_record(ruleset, resources, req.patient_id, today())
+            cards = cards_for(ruleset, result, imported, req.patient_id, settings.app_url)
         except BadRequest as exc:
             return _error(400, str(exc))
         except DataUnavailable as exc:
             return _error(412, str(exc))
-        return JSONResponse({"cards": cards_for(ruleset, result, imported, req.patient_id, settings.app_url)})
+        except Exception as exc:   # caught here: Starlette would re-raise it to the server log with its message
+            return _internal(exc)
+        return JSONResponse({"cards": cards})
 
     @app.post("/cds-services/{service_id}/feedback")
     async def give_feedback(service_id: str, request: Request) -> JSONResponse:
@@ -137,6 +146,8 @@ def create_app(ruleset: RuleSet | None = None, settings: Settings | None = None,
             feedback.add(service_id, await json_body(request))
         except BadRequest as exc:
             return _error(400, str(exc))
+        except Exception as exc:
+            return _internal(exc)
         return JSONResponse({})
 
     return app

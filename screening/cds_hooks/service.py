@@ -174,9 +174,12 @@ def card_uuid(rule_id: str, patient_id: str, ruleset: RuleSet) -> str:
     return str(uuid.uuid5(CARD_NAMESPACE, f"{rule_id}|{patient_id}|{ruleset.sha256}"))
 
 
-def _source(ruleset: RuleSet) -> dict[str, Any]:
+def _source(ruleset: RuleSet, app_url: str | None = None) -> dict[str, Any]:
     cds = _cds(ruleset)
-    return {"label": cds.source_label.format(name=ruleset.meta.name, version=ruleset.version)}
+    source: dict[str, Any] = {"label": cds.source_label.format(name=ruleset.meta.name, version=ruleset.version)}
+    if app_url:
+        source["url"] = app_url
+    return source
 
 
 def finding_detail(ruleset: RuleSet, f: Finding) -> str:
@@ -206,14 +209,14 @@ def card_summary(text: str) -> str:
     return text if len(text) < SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 2].rstrip() + "\u2026"
 
 
-def finding_card(ruleset: RuleSet, f: Finding, patient_id: str) -> dict[str, Any]:
+def finding_card(ruleset: RuleSet, f: Finding, patient_id: str, app_url: str | None = None) -> dict[str, Any]:
     cds = _cds(ruleset)
     detail = finding_detail(ruleset, f)
     if card_summary(f.summary) != f.summary:
         detail = f"{f.summary}\n\n{detail}"
     return {"uuid": card_uuid(f.rule_id, patient_id, ruleset), "summary": card_summary(f.summary),
             "indicator": f.severity,
-            "detail": detail, "source": _source(ruleset),
+            "detail": detail, "source": _source(ruleset, app_url),
             "overrideReasons": [{"system": cds.override_reason_system, "code": r.code, "display": r.display}
                                 for r in cds.override_reasons]}
 
@@ -232,7 +235,7 @@ def not_assessed_card(ruleset: RuleSet, result: ScreeningResult, imported: FhirI
     card: dict[str, Any] = {
         "uuid": card_uuid("not-assessed", patient_id, ruleset),
         "summary": cds.not_assessed_summary.format(count=len(open_items)),
-        "indicator": "info", "detail": "\n\n".join(x for x in lines if x), "source": _source(ruleset)}
+        "indicator": "info", "detail": "\n\n".join(x for x in lines if x), "source": _source(ruleset, app_url)}
     if app_url:
         card["links"] = [{"label": cds.checklist_link_label, "url": app_url, "type": "absolute"}]
     return card
@@ -248,7 +251,7 @@ def screen_record(ruleset: RuleSet, resources: list[dict[str, Any]], patient_id:
 
 def cards_for(ruleset: RuleSet, result: ScreeningResult, imported: FhirImport, patient_id: str,
               app_url: str | None) -> list[dict[str, Any]]:
-    cards = [finding_card(ruleset, f, patient_id) for f in result.findings]
+    cards = [finding_card(ruleset, f, patient_id, app_url) for f in result.findings]
     info = not_assessed_card(ruleset, result, imported, patient_id, app_url)
     if info is not None:
         cards.append(info)
