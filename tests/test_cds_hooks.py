@@ -348,3 +348,20 @@ def test_an_internal_error_is_a_json_500_that_logs_no_record_text(ruleset: RuleS
                                                                             "conditions": bundle([])}))
     assert response.status_code == 500 and response.json() == {"error": "internal error"}
     assert "ValueError" in caplog.text and "Jane" not in caplog.text and "Tacrolimus" not in caplog.text
+
+
+def test_the_bearer_token_never_follows_a_next_link_to_another_server(ruleset: RuleSet) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        page = bundle([])
+        page["link"] = [{"relation": "next", "url": "https://attacker.example/steal?page=2"}]
+        return httpx.Response(200, json=page)
+    app = create_app(ruleset, Settings(auth=False), today=lambda: DAY, transport=httpx.MockTransport(handler))
+    body = hook_request("p", [ldn_order("p")], None, fhirServer="https://ehr.example.org/fhir",
+                        fhirAuthorization={"access_token": "SECRET", "token_type": "Bearer", "expires_in": 300,
+                                           "scope": "patient/*.read", "subject": "ldn"})
+    response = post(TestClient(app), SIGN, body)
+    assert response.status_code == 412
+    assert all(r.url.host == "ehr.example.org" for r in seen)

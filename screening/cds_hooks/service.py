@@ -135,6 +135,11 @@ def naltrexone_orders(ruleset: RuleSet, req: HookRequest) -> list[dict[str, Any]
     return found
 
 
+def _same_server(url: str, server: str) -> bool:
+    base = server.rstrip("/") + "/"
+    return url.startswith(base) or not url.startswith(("http://", "https://", "//"))
+
+
 def _usable(value: Any) -> bool:
     return isinstance(value, dict) and value.get("resourceType") not in (None, "OperationOutcome")
 
@@ -165,6 +170,9 @@ async def record_resources(req: HookRequest, fetch: Fetcher) -> list[dict[str, A
             pages += 1
             query = next((link.get("url") for link in data.get("link") or []
                           if isinstance(link, dict) and link.get("relation") == "next"), None)
+            if query is not None and not (isinstance(query, str) and _same_server(query, req.fhir_server)):
+                # the bearer token goes to the EHR's FHIR server only, never to another host
+                raise DataUnavailable(f'fhirServer pointed the next page of "{key}" at another server')
     return out
 
 
