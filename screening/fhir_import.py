@@ -327,6 +327,11 @@ def _end_date(resource: Mapping[str, Any]) -> date | None:
     return None
 
 
+def patient_ids(resources: Sequence[dict[str, Any]]) -> list[str]:
+    """The ids of the Patient resources, in order, once each."""
+    return list(dict.fromkeys(str(r["id"]) for r in resources if r.get("resourceType") == "Patient" and r.get("id")))
+
+
 # ---- the import -----------------------------------------------------------------------------------
 
 def import_record(ruleset: RuleSet, resources: Sequence[dict[str, Any]], screening_date: date,
@@ -341,12 +346,11 @@ def import_record(ruleset: RuleSet, resources: Sequence[dict[str, Any]], screeni
     codes = code_index(ruleset)
     spec = codes.spec
     found: list[ResourceProblem] = list(problems)
-    patients = [r for r in resources if r.get("resourceType") == "Patient" and r.get("id")]
-    patient_ids = list(dict.fromkeys(str(p["id"]) for p in patients))
-    if patient_id is None and len(patient_ids) > 1:
+    ids = patient_ids(resources)
+    if patient_id is None and len(ids) > 1:
         raise InputError("record", [FieldProblem("patient", "the record holds several patients ("
-                                                 + ", ".join(patient_ids[:10]) + "); choose one")])
-    chosen = patient_id or (patient_ids[0] if patient_ids else None)
+                                                 + ", ".join(ids[:10]) + "); choose one")])
+    chosen = patient_id or (ids[0] if ids else None)
     medications_by_ref: dict[str, dict[str, Any]] = {}
     for r in resources:
         if r.get("resourceType") == "Medication" and r.get("id"):

@@ -62,3 +62,20 @@ def test_discarding_changes_nothing(ruleset: RuleSet) -> None:
     assert next(w for w in at.radio if w.key == "q_transplant_recipient").value is None
     assert not (at.session_state["med_text"] if "med_text" in at.session_state else "")
     assert "nothing changed" in _page_text(at)
+
+
+def test_a_file_with_several_patients_asks_which_one(ruleset: RuleSet) -> None:
+    resources = [{"resourceType": "Patient", "id": "a"}, {"resourceType": "Patient", "id": "b"},
+                 {"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/b"},
+                  "clinicalStatus": {"coding": [{"code": "active"}]},
+                  "code": {"coding": [{"system": "http://snomed.info/sct", "code": "21983002"}]}}]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["screening_date"] = SCREENING_DATE
+    at.session_state["fhir_patients"] = (resources, [], ["a", "b"])
+    at.run()
+    next(w for w in at.selectbox if w.key == "fhir_patient").set_value("b")
+    at.run()
+    assert not at.exception
+    next(b for b in at.button if b.key == "fhir_apply").click()
+    at.run()
+    assert next(w for w in at.radio if w.key == "q_thyroid_hashimoto").value == "yes"

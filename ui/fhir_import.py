@@ -14,11 +14,12 @@ import streamlit as st
 from screening.app_state import widget_key
 from screening.case_file import CaseFile, RecordEvidence
 from screening.errors import InputError
-from screening.fhir_import import FhirImport, import_record, read_fhir_bytes
+from screening.fhir_import import FhirImport, import_record, patient_ids, read_fhir_bytes
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 PENDING = "fhir_pending"           # the import waiting for confirmation (a FhirImport)
+CHOICE = "fhir_patients"           # (resources, problems, patient ids) while the clinician picks a patient
 PROVENANCE = "record_provenance"   # question id -> evidence dicts, for answers applied from a record
 MESSAGE = "fhir_message"
 MED_KEY = "med_text"
@@ -31,20 +32,43 @@ def _evidence_text(e: RecordEvidence | dict[str, Any]) -> str:
     return f"{e.resource_type}/{e.resource_id}: {system} {e.code} {e.display or ''}{onset}".strip()
 
 
-def on_fhir_upload(ruleset: RuleSet) -> None:
-    upload = st.session_state.get("fhir_upload")
-    st.session_state.pop(PENDING, None)
-    if upload is None:
-        return
+def _read(ruleset: RuleSet, resources: list[dict[str, Any]], problems: list[Any], patient_id: str | None) -> None:
     try:
-        resources, problems = read_fhir_bytes(upload.getvalue(), upload.name)
-        imported = import_record(ruleset, resources, st.session_state["screening_date"], validate_all=True,
-                                 problems=problems)
+        imported = import_record(ruleset, resources, st.session_state["screening_date"], patient_id=patient_id,
+                                 validate_all=True, problems=problems)
     except InputError as exc:
         st.session_state[MESSAGE] = ("error", f"Nothing was imported; your answers are unchanged.\n\n{exc.report()}")
         return
     st.session_state[PENDING] = imported
     st.session_state[MESSAGE] = None
+
+
+def on_fhir_upload(ruleset: RuleSet) -> None:
+    upload = st.session_state.get("fhir_upload")
+    st.session_state.pop(PENDING, None)
+    st.session_state.pop(CHOICE, None)
+    if upload is None:
+        return
+    try:
+        resources, problems = read_fhir_bytes(upload.getvalue(), upload.name)
+    except InputError as exc:
+        st.session_state[MESSAGE] = ("error", f"Nothing was imported; your answers are unchanged.\n\n{exc.report()}")
+        return
+    ids = patient_ids(resources)
+    if len(ids) > 1:   # a Bulk Data export holds many patients: the clinician picks one (kept in memory only)
+        st.session_state[CHOICE] = (resources, problems, ids)
+        st.session_state[MESSAGE] = ("warning", f"The file holds {len(ids)} patients: choose one below.")
+        return
+    _read(ruleset, resources, problems, None)
+
+
+def on_patient_choice(ruleset: RuleSet) -> None:
+    choice = st.session_state.get(CHOICE)
+    chosen = st.session_state.get("fhir_patient")
+    if choice is None or chosen is None:
+        return
+    resources, problems, _ = st.session_state.pop(CHOICE)
+    _read(ruleset, resources, problems, chosen)
 
 
 def apply_import(ruleset: RuleSet) -> None:
@@ -79,6 +103,7 @@ def apply_import(ruleset: RuleSet) -> None:
 
 def discard_import() -> None:
     st.session_state.pop(PENDING, None)
+    st.session_state.pop(CHOICE, None)
     st.session_state[MESSAGE] = ("success", "The record was not applied; nothing changed.")
 
 
@@ -127,6 +152,10 @@ def fhir_import_panel(ruleset: RuleSet) -> None:
     message = st.session_state.get(MESSAGE)
     if message:
         {"error": st.error, "warning": st.warning, "success": st.success}[message[0]](md_escape(message[1]))
+    choice = st.session_state.get(CHOICE)
+    if choice is not None:
+        st.selectbox("Patient in the file", options=choice[2], index=None, key="fhir_patient",
+                     placeholder="Choose a patient", on_change=on_patient_choice, args=(ruleset,))
     imported = st.session_state.get(PENDING)
     if imported is not None:
         _review(ruleset, imported)
