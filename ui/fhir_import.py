@@ -23,6 +23,7 @@ CHOICE = "fhir_patients"           # (resources, problems, patient ids) while th
 PROVENANCE = "record_provenance"   # question id -> evidence dicts, for answers applied from a record
 MESSAGE = "fhir_message"
 MED_KEY = "med_text"
+MAX_MB = 50   # a whole record is larger than a case file (1 MB); Synthea's reach 1.5 MB (= server.maxUploadSize)
 
 
 def _evidence_text(e: RecordEvidence | dict[str, Any]) -> str:
@@ -146,7 +147,7 @@ def fhir_import_panel(ruleset: RuleSet) -> None:
     if ruleset.fhir is None:
         return
     st.file_uploader("Import a FHIR record (R4 Bundle JSON or Bulk NDJSON)", type=["json", "ndjson"],
-                     key="fhir_upload", on_change=on_fhir_upload, args=(ruleset,),
+                     key="fhir_upload", on_change=on_fhir_upload, args=(ruleset,), max_upload_size=MAX_MB,
                      help="Read in memory only. Coded conditions pre-fill yes answers with their source, and "
                           "current or recently stopped medicines are added to the list, after you confirm.")
     message = st.session_state.get(MESSAGE)

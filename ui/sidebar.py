@@ -67,7 +67,7 @@ def sidebar(ruleset: RuleSet) -> str:
                       min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
                       help="Intervals count from this date, never from the clock, so a screening is reproducible.")
         st.file_uploader("Load a case file (YAML or JSON)", type=["yaml", "yml", "json"], key="case_upload",
-                         on_change=on_case_upload, args=(ruleset,))
+                         on_change=on_case_upload, args=(ruleset,), max_upload_size=1)
         message = st.session_state.get("case_message")
         if message:
             {"error": st.error, "warning": st.warning, "success": st.success}[message[0]](md_escape(message[1]))
