@@ -75,6 +75,7 @@ class FhirImport(BaseModel):
     medications: list[ImportedMedication] = Field(default_factory=list)
     problems: list[ResourceProblem] = Field(default_factory=list)
     resources_read: int = 0
+    other_patients: int = Field(default=0, description="resources about another patient, left out")
 
     @property
     def answers(self) -> dict[str, str]:
@@ -360,11 +361,12 @@ def import_record(ruleset: RuleSet, resources: Sequence[dict[str, Any]], screeni
     current: dict[str, ImportedMedication] = {}
     stopped: dict[str, ImportedMedication] = {}
     evidence: dict[str, list[RecordEvidence]] = {}
-    read = 0
+    read = other_patients = 0
     for resource in resources:
         rt = resource.get("resourceType")
         subject = _subject_id(resource)
         if chosen is not None and subject is not None and subject != chosen:
+            other_patients += 1
             continue
         if rt in MEDICATION_TYPES:
             statuses = getattr(spec.medications, rt)
@@ -451,7 +453,7 @@ def import_record(ruleset: RuleSet, resources: Sequence[dict[str, Any]], screeni
                                                          evidence=evidence[cl.id])
     meds = list(current.values()) + [m for name, m in stopped.items() if name not in current]
     return FhirImport(screening_date=screening_date, patient_id=chosen, prefilled=list(prefilled.values()),
-                      medications=meds, problems=found, resources_read=read)
+                      medications=meds, problems=found, resources_read=read, other_patients=other_patients)
 
 
 def _check(resource: dict[str, Any], found: list[ResourceProblem]) -> bool:

@@ -365,3 +365,12 @@ def test_the_bearer_token_never_follows_a_next_link_to_another_server(ruleset: R
     response = post(TestClient(app), SIGN, body)
     assert response.status_code == 412
     assert all(r.url.host == "ehr.example.org" for r in seen)
+
+
+@needs_samples
+def test_record_entries_about_another_patient_are_left_out_and_said_so(client: TestClient) -> None:
+    resources = sample_resources(MARINE)
+    cards = check_response(post(client, SIGN, hook_request("someone-else", [ldn_order("someone-else")],
+                                                           prefetch_of(resources))).json())
+    assert len(cards) == 1 and cards[0]["indicator"] == "info"       # no transplant card from Marine542's data
+    assert "about another patient" in cards[0]["detail"]

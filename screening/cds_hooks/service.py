@@ -233,13 +233,16 @@ def not_assessed_card(ruleset: RuleSet, result: ScreeningResult, imported: FhirI
                       app_url: str | None) -> dict[str, Any] | None:
     """One info card listing what the record could not answer, with a link to the checklist."""
     open_items = result.not_assessed
-    if not open_items and not imported.problems:
+    if not open_items and not imported.problems and not imported.other_patients:
         return None
     cds = _cds(ruleset)
     lines = [cds.not_assessed_intro, "\n".join(f"- {md_escape(n.prompt)}" for n in open_items)]
     if imported.problems:
         lines.append(f"{len(imported.problems)} record entries could not be read and were left out; check "
                      "them by hand in the record.")
+    if imported.other_patients:
+        lines.append(f"{imported.other_patients} entries sent with this request are about another patient and "
+                     "were left out.")
     card: dict[str, Any] = {
         "uuid": card_uuid("not-assessed", patient_id, ruleset),
         "summary": cds.not_assessed_summary.format(count=len(open_items)),
