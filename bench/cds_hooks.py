@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from screening.cds_hooks.app import create_app  # noqa: E402
+from screening.cds_hooks.app import create_app, warm_up  # noqa: E402
 from screening.cds_hooks.settings import Settings  # noqa: E402
 from screening.fhir_import import import_record, read_fhir_bytes  # noqa: E402
 from screening.loader import load_ruleset  # noqa: E402
@@ -72,6 +72,7 @@ def main() -> None:
         "userId": "Practitioner/1", "patientId": patient["id"],
         "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]}}, "prefetch": prefetch}).encode()
     client = TestClient(create_app(ruleset, Settings(auth=False), today=lambda: DAY))
+    warm_up()   # as python -m screening.cds_hooks does before serving
     headers = {"Content-Type": "application/json"}
     for _ in range(5):
         assert client.post("/cds-services/ldn-order-sign", content=body, headers=headers).status_code == 200

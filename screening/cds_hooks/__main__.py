@@ -9,7 +9,7 @@ import sys
 import uvicorn
 
 from ..errors import RuleSetError
-from .app import create_app
+from .app import create_app, warm_up
 from .settings import Settings, SettingsError
 
 
@@ -28,6 +28,7 @@ def main() -> int:
     except RuleSetError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
+    warm_up()
     # No access log: paths carry no patient data, but nothing about callers needs keeping either.
     uvicorn.run(app, host=os.environ.get("LDN_CDS_HOST", "127.0.0.1"), port=port, access_log=False,
                 log_level="info")
