@@ -48,6 +48,18 @@ class Expected(_Strict):
 Difficulty = Literal["introductory", "intermediate", "advanced"]
 
 
+class RecordEvidence(_Strict):
+    """Where a pre-filled answer came from in an imported FHIR record (screening/fhir_import.py)."""
+
+    resource_type: str
+    resource_id: str
+    system: str = Field(description="the code system URI, e.g. http://snomed.info/sct")
+    code: str
+    display: str | None = None
+    onset: date | None = None
+    status: str | None = Field(default=None, description="the entry's clinicalStatus")
+
+
 class CaseFile(_Strict):
     title: str | None = None
     narrative: str | None = Field(default=None, description="teaching narrative; never screened")
@@ -58,6 +70,9 @@ class CaseFile(_Strict):
     medications: list[str] | str | None = Field(default=None, description="the medication list: one entry per "
                                                                           "line, as a list or as one text")
     expected: Expected | None = None
+    from_record: dict[str, list[RecordEvidence]] | None = Field(
+        default=None, description="question id -> the record entries that pre-filled its answer (FHIR import); "
+                                  "to be confirmed by the clinician")
 
     @field_validator("screening_date")
     @classmethod
@@ -142,7 +157,7 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
         field = shorten(".".join(str(p) for p in err["loc"]) or "(top level)", 100)
         if err["type"] == "extra_forbidden":
             message = ("unknown key (a case file has title, narrative, topics, difficulty, screening_date, answers, "
-                       "medications and expected)")
+                       "medications, expected and from_record)")
         elif err["type"] == "missing":
             message = "required key is missing"
         elif err["type"] == "value_error":        # our own checks: the message already says what was found

@@ -5,6 +5,7 @@
     python -m screening meds FILE [--format text|csv|json] [--rules DIR]
     python -m screening record CASE_FILE -o RECORD.json [--date YYYY-MM-DD] [--rules DIR]
     python -m screening verify RECORD.json [--rules DIR]
+    python -m screening fhir-case BUNDLE.json [MORE.ndjson ...] --date YYYY-MM-DD [-o CASE.yaml] [--patient ID]
     python -m screening validate [RULES_DIR]
     python -m screening schema [--check]
     python -m screening test [CASE_FILE ...] [--rules DIR]
@@ -149,6 +150,37 @@ def _cmd_meds(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_fhir_case(args: argparse.Namespace) -> int:
+    """Read FHIR record files (Bundle JSON or Bulk NDJSON) into a case file with the record's provenance."""
+    from .fhir_import import import_record, read_fhir_bytes, record_case_yaml
+    ruleset = load_ruleset(args.rules)
+    try:
+        screening_date = parse_date(args.date)
+    except ValueError as exc:
+        raise InputError("--date", [FieldProblem("--date", str(exc))]) from None
+    resources, problems = [], []
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(str(path), [FieldProblem("(file)", f"cannot be read: {exc.strerror}")]) from None
+        found, bad = read_fhir_bytes(data, str(path))
+        resources += found
+        problems += bad
+    imported = import_record(ruleset, resources, screening_date, patient_id=args.patient, validate_all=True,
+                             problems=problems)
+    text = record_case_yaml(imported, title=f"Imported from {', '.join(p.name for p in args.files)}")
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for problem in imported.problems:
+        print(f"not read: {problem}", file=sys.stderr)
+    print(f"{len(imported.prefilled)} answers pre-filled from the record (to confirm), {len(imported.medications)} "
+          f"medication lines, {len(imported.problems)} resources not read", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(args.rules_dir)
     print(f"{args.rules_dir}: valid. {ruleset.meta.name} {ruleset.version}, {len(ruleset.questions)} questions, "
@@ -220,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     meds.add_argument("--format", choices=("text", "csv", "json"), default="text")
     meds.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
     meds.set_defaults(run=_cmd_meds)
+    fhir_case = sub.add_parser("fhir-case", help="read a FHIR R4 record (Bundle JSON or Bulk NDJSON) into a case file")
+    fhir_case.add_argument("files", nargs="+", type=Path, metavar="BUNDLE.json")
+    fhir_case.add_argument("--date", required=True, help="screening date YYYY-MM-DD")
+    fhir_case.add_argument("-o", "--output", type=Path, help="write the case file here (default: standard output)")
+    fhir_case.add_argument("--patient", help="the patient id, when the record holds several")
+    fhir_case.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules folder")
+    fhir_case.set_defaults(run=_cmd_fhir_case)
     validate = sub.add_parser("validate", help="check the rule files; exit 0 when valid")
     validate.add_argument("rules_dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
     validate.set_defaults(run=_cmd_validate)

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .crosschecks import Located, RuleSetChecker
+from .ehr_rules import CdsHooksFile, FhirConditionsFile, check_ehr_files
 from .errors import Problem, RuleSetError
 from .rule_models import MedicationFile, MedicationVocabulary, RulesetFile, SourcesFile, TableFile, TopicFile
 from .ruleset import RuleSet, build_ruleset
@@ -32,6 +33,7 @@ DEFAULT_RULES_DIR = Path(os.environ.get("LDN_RULES_DIR") or PROJECT_DIR / "rules
 DEFAULT_CASES_DIR = Path(os.environ.get("LDN_CASES_DIR") or PROJECT_DIR / "cases")
 
 
+EHR_FILES: dict[str, type[BaseModel]] = {"fhir-conditions.yaml": FhirConditionsFile, "cds-hooks.yaml": CdsHooksFile}
 SCHEMA_FOLDER = "schema"   # generated JSON Schemas for editors: not rule files, not hashed
 
 
@@ -59,6 +61,8 @@ def _kind_of(rel: Path) -> type[BaseModel] | None:
         return SourcesFile
     if rel.as_posix() == "medication-vocabulary.yaml":
         return MedicationVocabulary
+    if rel.as_posix() in EHR_FILES:
+        return EHR_FILES[rel.as_posix()]
     if len(rel.parts) == 2 and rel.parts[0] == "medications":
         return MedicationFile
     if len(rel.parts) == 2 and rel.parts[0] == "tables":
@@ -139,7 +143,7 @@ def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Proble
     model_type = _kind_of(rel)
     if model_type is None:
         return None, [Problem(name, "unexpected file in the rules folder: rule files are ruleset.yaml, "
-                                    "sources.yaml, medication-vocabulary.yaml, tables/*.yaml, topics/*.yaml and "
+                                    "sources.yaml, medication-vocabulary.yaml, fhir-conditions.yaml, cds-hooks.yaml, tables/*.yaml, topics/*.yaml and "
                                     "medications/*.yaml (lower-case .yaml); move or remove it")]
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
@@ -165,7 +169,7 @@ def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
     files = rule_files(rules_dir)
     problems: list[Problem] = []
     parsed: dict[type[BaseModel], list[Located]] = {kind: [] for kind in (
-        RulesetFile, SourcesFile, TableFile, TopicFile, MedicationVocabulary, MedicationFile)}
+        RulesetFile, SourcesFile, TableFile, TopicFile, MedicationVocabulary, MedicationFile, *EHR_FILES.values())}
     for path in files:
         located, found = parse_file(path, rules_dir)
         problems.extend(found)
@@ -182,6 +186,11 @@ def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
     checker = RuleSetChecker(parsed[RulesetFile][0], parsed[SourcesFile][0], parsed[TableFile], parsed[TopicFile],
                              parsed[MedicationVocabulary][0], parsed[MedicationFile])
     problems = checker.run()
+    ehr = {kind: (parsed[kind][0].file, parsed[kind][0].model) if parsed[kind] else None
+           for kind in EHR_FILES.values()}
+    problems += check_ehr_files(ehr[FhirConditionsFile], ehr[CdsHooksFile],  # type: ignore[arg-type]
+                                {q.id for q in checker.questions.values() if q.type == "yes_no"},
+                                set(checker.questions), checker.source_ids, checker.forbidden)
     if problems:
         raise RuleSetError(problems)
     return build_ruleset(
@@ -192,4 +201,5 @@ def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
         vocabulary=checker.vocabulary, medication_files=[m.model for m in parsed[MedicationFile]],  # type: ignore[misc]
         contradictions=[(t.model.topic.id, c) for t in parsed[TopicFile]  # type: ignore[attr-defined]
                         for c in t.model.contradictions],  # type: ignore[attr-defined]
-    )
+    ).with_ehr(fhir=ehr[FhirConditionsFile] and ehr[FhirConditionsFile][1],  # type: ignore[index]
+               cds=ehr[CdsHooksFile] and ehr[CdsHooksFile][1])  # type: ignore[index]

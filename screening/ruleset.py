@@ -6,11 +6,12 @@ no validation and no searching: it only runs the compiled closures in a fixed or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
 from .conditions import Evaluator, compile_condition, compile_nodes, questions_in
+from .ehr_rules import CdsHooksFile, FhirConditionsFile
 from .medications import MedicationMatcher
 from .rule_models import (Category, Contradiction, DiscussionPoint, Fact, MedicationFile, MedicationVocabulary,
                           Question, Rule, RulesetFile, Source, TableFile, TopicInfo)
@@ -68,6 +69,12 @@ class RuleSet:
     controllers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # question -> every question its
     #                                            show_when depends on, directly or not (facts excluded)
     supersedes: Mapping[str, frozenset[str]] = field(default_factory=dict)   # rule id -> rules it leads
+    fhir: FhirConditionsFile | None = None           # rules/fhir-conditions.yaml (FHIR import), when present
+    cds: CdsHooksFile | None = None                  # rules/cds-hooks.yaml (CDS Hooks service), when present
+
+    def with_ehr(self, fhir: object | None, cds: object | None) -> RuleSet:
+        """This rule set with the EHR files attached (validated by the loader)."""
+        return replace(self, fhir=fhir, cds=cds)  # type: ignore[arg-type]
 
     @property
     def version(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .case_file import CaseFile
+from .ehr_rules import CdsHooksFile, FhirConditionsFile
 from .rule_models import RulesetFile, SourcesFile, TableFile, TopicFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -16,6 +17,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "table.schema.json": TableFile,
     "topic.schema.json": TopicFile,
     "case.schema.json": CaseFile,
+    "fhir-conditions.schema.json": FhirConditionsFile,
+    "cds-hooks.schema.json": CdsHooksFile,
 }
 
 

@@ -9,6 +9,7 @@ from screening.report import md_escape
 from screening.ruleset import CompiledQuestion, RuleSet
 
 from .common import DATE_RANGE
+from .fhir_import import record_note
 
 
 def question_widget(cq: CompiledQuestion, prefix: str = PREFIX) -> None:
@@ -39,6 +40,8 @@ def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str], pre
             for cq in questions:
                 qid = cq.question.id
                 question_widget(cq, prefix)
+                if prefix == PREFIX:
+                    record_note(qid)
                 if qid in problems:
                     st.error(f"**Not used:** {md_escape(problems[qid])}", icon=":material/block:")
                 elif prefix == PREFIX and qid in load_problems and st.session_state.get(widget_key(qid)) is None:

@@ -11,6 +11,7 @@ from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 from .common import DATE_RANGE
+from .fhir_import import PROVENANCE, fhir_import_panel, remember_case_provenance
 
 
 def on_case_upload(ruleset: RuleSet) -> None:
@@ -35,6 +36,7 @@ def on_case_upload(ruleset: RuleSet) -> None:
     st.session_state["screening_date"] = case.screening_date
     st.session_state["med_text"] = "\n".join(case.medication_lines() or [])
     st.session_state["load_problems"] = problems
+    remember_case_provenance(case)
     note = f"Loaded {upload.name}: {len(values)} answers, screening date {case.screening_date.isoformat()}."
     if problems:
         note += f" {len(problems)} answer(s) could not be loaded; see the marked questions."
@@ -48,6 +50,7 @@ def on_new_screening() -> None:
         del st.session_state[key]
     st.session_state["med_text"] = ""
     st.session_state["load_problems"] = {}
+    st.session_state.pop(PROVENANCE, None)
     st.session_state["case_message"] = ("success", "Started a new screening: all answers cleared.")
 
 
@@ -67,10 +70,11 @@ def sidebar(ruleset: RuleSet) -> str:
                       min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
                       help="Intervals count from this date, never from the clock, so a screening is reproducible.")
         st.file_uploader("Load a case file (YAML or JSON)", type=["yaml", "yml", "json"], key="case_upload",
-                         on_change=on_case_upload, args=(ruleset,))
+                         on_change=on_case_upload, args=(ruleset,), max_upload_size=1)
         message = st.session_state.get("case_message")
         if message:
             {"error": st.error, "warning": st.warning, "success": st.success}[message[0]](md_escape(message[1]))
+        fhir_import_panel(ruleset)
         st.button("Start a new screening", on_click=on_new_screening, use_container_width=True)
         st.divider()
         st.caption(f"Rule set {ruleset.meta.name} {ruleset.version}")

@@ -14,6 +14,7 @@ from screening.loader import load_ruleset
 from tests.e2e.server import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
+CASE_UPLOAD = '[data-testid="stFileUploaderDropzoneInput"][accept*=".yaml"]'   # the sidebar also has the FHIR import
 
 
 @pytest.fixture()
@@ -64,7 +65,7 @@ def test_recent_short_acting_opioid_shows_days_and_threshold_date(page: Page) ->
 
 
 def test_loading_a_case_file_fills_the_checklist(page: Page) -> None:
-    page.get_by_test_id("stSidebarUserContent").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+    page.get_by_test_id("stSidebarUserContent").locator(CASE_UPLOAD).set_input_files(  # not the FHIR import's
         str(ROOT / "cases" / "tramadol-stopped-9-days.yaml"))
     wait_idle(page)
     expect(page.get_by_text("Loaded tramadol-stopped-9-days.yaml")).to_be_visible()

@@ -193,8 +193,8 @@ class Session:
         self.settle()
 
     def upload_case(self, path: Path) -> None:
-        self.page.get_by_test_id("stSidebarUserContent").get_by_test_id("stFileUploaderDropzoneInput") \
-            .set_input_files(str(path))
+        self.page.get_by_test_id("stSidebarUserContent") \
+            .locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".yaml"]').set_input_files(str(path))
         self.settle()
 
     def open_every_finding_detail(self) -> None:
