@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from datetime import date
+from typing import Any
+
 import streamlit as st
 
 from screening.app_state import PREFIX, widget_key
 from screening.report import md_escape
 from screening.ruleset import CompiledQuestion, RuleSet
 
-from .common import DATE_RANGE
+DATE_PLACEHOLDER = "YYYY-MM-DD"
+
+
+def dates_as_text(state: MutableMapping[str, Any], ruleset: RuleSet, prefix: str = PREFIX) -> None:
+    """Date answers live in text fields, so a typed 2026-02-31 stays as typed and is refused at the field
+    (a calendar widget would quietly turn it into 2026-02-28). Values set as dates elsewhere (a loaded
+    case or record) are written back as their YYYY-MM-DD text before the field is drawn."""
+    for cq in ruleset.questions:
+        key = widget_key(cq.question.id, prefix)
+        if cq.question.type == "date" and isinstance(state.get(key), date):
+            state[key] = state[key].isoformat()
 
 
 def question_widget(cq: CompiledQuestion, prefix: str = PREFIX) -> None:
@@ -20,8 +34,8 @@ def question_widget(cq: CompiledQuestion, prefix: str = PREFIX) -> None:
         st.selectbox(q.prompt, options=list(cq.options), format_func=cq.options.__getitem__, index=None, key=key,
                      help=q.help, placeholder="Not answered")
     elif q.type == "date":
-        st.date_input(q.prompt, value=None, key=key, help=q.help, format="YYYY-MM-DD",
-                      min_value=DATE_RANGE[0], max_value=DATE_RANGE[1])
+        st.text_input(q.prompt, key=key, help=q.help, placeholder=DATE_PLACEHOLDER, max_chars=10,
+                      autocomplete="off")
     else:
         st.number_input(q.prompt, value=None, key=key, help=q.help)
 
@@ -33,13 +47,14 @@ def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str], pre
         if not questions:       # a topic of rules only (the medication list) has nothing to ask
             continue
         with st.container(border=True):
-            st.subheader(topic.title)
+            st.subheader(topic.title, anchor=False)
             if topic.intro:
                 st.caption(topic.intro)
             for cq in questions:
                 qid = cq.question.id
                 question_widget(cq, prefix)
                 if qid in problems:
-                    st.error(f"**Not used:** {md_escape(problems[qid])}", icon=":material/block:")
-                elif prefix == PREFIX and qid in load_problems and st.session_state.get(widget_key(qid)) is None:
+                    st.error(f"**Not used:** {md_escape(problems[qid])}. Correct it here; nothing else you "
+                             "entered was changed.", icon=":material/block:")
+                elif prefix == PREFIX and qid in load_problems and not st.session_state.get(widget_key(qid)):
                     st.warning(md_escape(load_problems[qid]), icon=":material/description:")

@@ -41,7 +41,7 @@ def _presenter(label: str, case: CaseFile, ruleset: RuleSet) -> None:
     with st.expander("Case facts: the checklist answers behind the narrative"):
         st.dataframe(pd.DataFrame([{"Question": ruleset.question(q).question.prompt,
                                     "Answer": answer_label(ruleset.question(q), v)} for q, v in answers.items()]),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
         st.caption(f"Screening date {case.screening_date.isoformat()}")
 
 
