@@ -36,7 +36,7 @@ def landing_header(ruleset: RuleSet) -> None:
 
 def screening_page(ruleset: RuleSet) -> None:
     landing_header(ruleset)
-    strip = st.container()
+    strip = st.container(key="findings_strip")   # phones only: the findings at a glance, kept in view
     progress = st.container()   # a container, not st.empty: the bar does not blink on each rerun
     left, right = st.columns([3, 2], gap="large")
     with left:

@@ -117,14 +117,13 @@ PAGE_CSS = """
   border-radius: 4px; }
 .st-key-findings_strip { display: none; }
 @media (min-width: 992px) {
-  [data-testid="stColumn"]:has(.st-key-findings_panel) { align-self: stretch; }
   [data-testid="stColumn"]:has(.st-key-findings_panel) > [data-testid="stVerticalBlock"] { height: 100%; }
-  .st-key-findings_panel { position: sticky; top: 3.75rem; max-height: calc(100vh - 4.5rem);
-    overflow-y: auto; padding-right: .25rem; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-findings_panel) { position: sticky; top: 3.75rem; z-index: 2; }
+  .st-key-findings_panel { max-height: calc(100vh - 4.5rem); overflow-y: auto; padding-right: .25rem; }
 }
 @media (max-width: 640px) {
-  .st-key-findings_strip { display: block; position: sticky; top: 3rem; z-index: 5; background: #fff;
-    border-bottom: 2px solid #555; padding: .25rem 0; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-findings_strip) { position: sticky; top: 3.4rem; z-index: 5; }
+  .st-key-findings_strip { display: flex; background: #fff; border-bottom: 2px solid #555; padding: .4rem 0 .25rem; }
 }
 """
 

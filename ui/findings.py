@@ -75,11 +75,11 @@ def findings_panel(result: ScreeningResult, ruleset: RuleSet, ahead: Callable[[F
 
 
 def findings_strip(result: ScreeningResult, shown: list[Finding], held: list[Finding], ruleset: RuleSet) -> None:
-    """One compact block at the top for phones (hidden on wider screens by the page style)."""
-    with st.container(key="findings_strip"):
-        if result.answered == 0 and not result.medications and not result.findings:
-            st.markdown("**Findings:** nothing answered yet.")
-            return
-        titles = "; ".join(f"{ruleset.meta.severities[f.severity].label.upper()}: {md_escape(f.title)}" for f in shown)
-        extra = f" · {len(held)} more once answered" if held else ""
-        st.markdown(f"**Findings:** {severity_counts(shown, ruleset)}{extra}" + (f"  \n{titles}" if titles else ""))
+    """One compact block for phones, drawn into the caller's container keyed "findings_strip" (the page
+    style hides it on wider screens and keeps it at the top while scrolling)."""
+    if result.answered == 0 and not result.medications and not result.findings:
+        st.markdown("**Findings:** nothing answered yet.")
+        return
+    titles = "; ".join(f"{ruleset.meta.severities[f.severity].label.upper()}: {md_escape(f.title)}" for f in shown)
+    extra = f" · {len(held)} more once answered" if held else ""
+    st.markdown(f"**Findings:** {severity_counts(shown, ruleset)}{extra}" + (f"  \n{titles}" if titles else ""))

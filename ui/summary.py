@@ -46,7 +46,7 @@ def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> Non
         return with_changes_ahead(ruleset, screened.answers, result, screened.medications)
 
     with st.container(horizontal=True, key=f"{key_prefix}actions", gap="small"):
-        st.download_button("Summary (printable HTML)", data=lambda: render_html(full(), ruleset),
+        st.download_button("Summary (printable HTML)", data=lambda: render_html(full(), ruleset, screened.answers),
                            file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore",
                            icon=":material/print:", key=f"{key_prefix}dl_html", type="primary",
                            help="Open the file and print it (Ctrl+P): page 1 holds the findings at a glance, the "
