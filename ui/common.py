@@ -93,18 +93,21 @@ def ready_findings(ruleset: RuleSet, screened: Screened, show_all: bool) -> tupl
     The rule: a finding that can fire *because a question is not answered yet* (its condition tests
     whether a shown question is answered, e.g. "recent opioid use without a last-dose date") waits until
     that question is answered or its topic is done, so it never appears before the field could be filled.
-    Every other finding shows at once. "Show every finding now" shows all; the summary and every download
+    Every other finding shows at once, and so does one the medication list triggered (a pasted list is
+    complete). "Show every finding now" shows all; the summary and every download
     always hold every finding, and the panel says how many wait.
     """
     if show_all:
         return list(screened.result.findings), []
     tests = _missing_answer_tests(ruleset)
     visible = set(screened.visible)
+    questions = {cq.question.id for cq in ruleset.questions}
     shown: list[Finding] = []
     held: list[Finding] = []
     for f in screened.result.findings:
         waiting = {q for q in tests.get(f.rule_id, frozenset()) if q in visible and q not in screened.answers}
-        ready = not waiting or topic_done(ruleset, screened, f.topic)
+        from_list = any(t.question_id not in questions for t in f.triggered_by)    # the list is already complete
+        ready = not waiting or from_list or topic_done(ruleset, screened, f.topic)
         (shown if ready else held).append(f)
     return shown, held
 
@@ -115,6 +118,7 @@ PAGE_CSS = """
 :focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px !important; }
 [data-testid="stMain"] label:has(input:focus-visible) { outline: 3px solid #0b57d0; outline-offset: 2px;
   border-radius: 4px; }
+[data-testid="stMain"] [data-testid="stHeaderActionElements"] a { visibility: hidden; }
 .st-key-findings_strip { display: none; }
 @media (min-width: 992px) {
   [data-testid="stColumn"]:has(.st-key-findings_panel) > [data-testid="stVerticalBlock"] { height: 100%; }
