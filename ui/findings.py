@@ -80,6 +80,6 @@ def findings_strip(result: ScreeningResult, shown: list[Finding], held: list[Fin
     if result.answered == 0 and not result.medications and not result.findings:
         st.markdown("**Findings:** nothing answered yet.")
         return
-    titles = "; ".join(f"{ruleset.meta.severities[f.severity].label.upper()}: {md_escape(f.title)}" for f in shown)
+    titles = "; ".join(f"{ruleset.meta.severities[f.severity].label} – {md_escape(f.title)}" for f in shown)
     extra = f" · {len(held)} more once answered" if held else ""
     st.markdown(f"**Findings:** {severity_counts(shown, ruleset)}{extra}" + (f"  \n{titles}" if titles else ""))

@@ -117,6 +117,7 @@ def download(page: Page, button: str, into: Path) -> str:
 def answer_all(page: Page, given: dict[str, str]) -> None:
     """Answer every unanswered radio question in the main area: the given answer, else "No" (or "Not done"),
     until none is left (an answer can show further questions)."""
+    page.get_by_test_id("stMain").get_by_role("radio").first.wait_for()     # widgets draw after the first run
     while True:
         groups = [g for g in page.get_by_test_id("stMain").get_by_role("radiogroup").all()
                   if not (g.get_attribute("aria-label") or "").startswith("Resolve:")
