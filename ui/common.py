@@ -148,3 +148,10 @@ def leave_guard(unsaved: bool) -> None:
             "if(!w.__ldnGuard){w.__ldnGuard=true;w.addEventListener('beforeunload',function(e){"
             "if(w.__ldnUnsaved){e.preventDefault();e.returnValue='';}});}})();</script>",
             unsafe_allow_javascript=True)
+
+
+def reset_answers(prefix: str) -> None:
+    """Empty every answer of one checklist. Each widget value is set to "no answer" rather than deleted:
+    a deleted key leaves the browser showing the old choice while the server has none."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        st.session_state[key] = None

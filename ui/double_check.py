@@ -9,7 +9,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from screening.app_state import PREFIX, SECOND_PREFIX, clear_answers, widget_key
+from screening.app_state import PREFIX, SECOND_PREFIX, widget_key
 from screening.double_check import Choice, Comparison, combine, compare
 from screening.engine import applicable_answers
 from screening.errors import InputError
@@ -19,7 +19,7 @@ from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 from .checklist import checklist
-from .common import Screened, ahead_for, evaluate, evaluate_raw, safe_md
+from .common import Screened, ahead_for, evaluate, evaluate_raw, reset_answers, safe_md
 from .findings import findings_panel
 from .medications import medication_table
 from .summary import downloads
@@ -59,9 +59,9 @@ def _clear_previous_record() -> None:
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("res_")]:
         del st.session_state[key]
     if st.session_state.pop("dc_first_from_record", False):
-        clear_answers(st.session_state, PREFIX)
+        reset_answers(PREFIX)
         st.session_state["med_text"] = ""
-    clear_answers(st.session_state, SECOND_PREFIX)
+    reset_answers(SECOND_PREFIX)
 
 
 def _on_record_upload(ruleset: RuleSet) -> None:
@@ -86,7 +86,7 @@ def _on_record_upload(ruleset: RuleSet) -> None:
 
 def _use_record_as_first(ruleset: RuleSet) -> None:
     record: ScreeningRecord = st.session_state["dc_verification"].record
-    clear_answers(st.session_state, PREFIX)
+    reset_answers(PREFIX)
     for qid, value in record.answers.items():
         st.session_state[widget_key(qid)] = value
     st.session_state["med_text"] = "\n".join(record.medications or [])

@@ -7,13 +7,13 @@ from datetime import date
 import streamlit as st
 
 from screening.answers import parse_date
-from screening.app_state import PREFIXES, case_widget_values, clear_answers, widget_key
+from screening.app_state import PREFIX, PREFIXES, case_widget_values, widget_key
 from screening.case_file import parse_case
 from screening.errors import InputError
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 
-from .common import DATE_RANGE
+from .common import DATE_RANGE, reset_answers
 
 DATE_TEXT = "screening_date_text"      # the field as typed; "screening_date" holds the date in use
 DATE_SYNCED = "screening_date_synced"  # the date the field last showed, to notice a date set elsewhere
@@ -33,7 +33,7 @@ def on_case_upload(ruleset: RuleSet) -> None:
         st.session_state["case_message"] = ("error", f"Nothing was loaded; your answers are unchanged.\n\n{exc.report()}")
         return
     values, problems = case_widget_values(ruleset, case)
-    clear_answers(st.session_state)
+    reset_answers(PREFIX)
     for qid, value in values.items():
         st.session_state[widget_key(qid)] = value
     st.session_state["screening_date"] = case.screening_date
@@ -47,7 +47,7 @@ def on_case_upload(ruleset: RuleSet) -> None:
 
 def on_new_screening() -> None:
     for prefix in PREFIXES:
-        clear_answers(st.session_state, prefix)
+        reset_answers(prefix)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("res_", "dc_"))]:
         del st.session_state[key]
     st.session_state["med_text"] = ""
