@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
-
 import streamlit as st
 
 from screening.app_state import PREFIXES, default_screening_date, keep_hidden_answers
@@ -13,7 +11,7 @@ from screening.loader import DEFAULT_RULES_DIR
 from screening.ruleset import RuleSet
 from ui.auth import signed_in
 from ui.checklist import checklist, dates_as_text
-from ui.common import ahead_for, cached_ruleset, evaluate, leave_guard, page_style, ready_findings
+from ui.common import ahead_for, cached_ruleset, current, leave_guard, page_style, ready_findings
 from ui.double_check import double_check_page
 from ui.findings import SHOW_ALL, findings_panel, findings_strip
 from ui.medications import medication_input, medication_table
@@ -34,31 +32,42 @@ def landing_header(ruleset: RuleSet) -> None:
     st.caption(ruleset.meta.purpose)
 
 
+def _progress(ruleset: RuleSet) -> None:
+    result = current(ruleset).result
+    st.progress(result.answered / result.applicable if result.applicable else 0.0,
+                text=f"{result.answered} of {result.applicable} applicable questions answered")
+    leave_guard(has_answers())
+
+
+def _findings(ruleset: RuleSet, strip: bool) -> None:
+    screened = current(ruleset)
+    shown, held = ready_findings(ruleset, screened, bool(st.session_state.get(SHOW_ALL)))
+    if strip:
+        findings_strip(screened.result, shown, held, ruleset)
+        return
+    findings_panel(screened.result, ruleset, ahead_for(ruleset, screened), shown=shown, held=held)
+    downloads(ruleset, screened)
+
+
 def screening_page(ruleset: RuleSet) -> None:
+    """Each part that shows results is a keyed fragment; an answer reruns its topic and these parts only
+    (ui.checklist.LIVE_FRAGMENTS). Anything else (sidebar, medication list) reruns the whole page."""
     landing_header(ruleset)
-    strip = st.container(key="findings_strip")   # phones only: the findings at a glance, kept in view
-    progress = st.container()   # a container, not st.empty: the bar does not blink on each rerun
+    with st.container(key="findings_strip"):   # phones only: the findings at a glance, kept in view
+        st.fragment(_findings, key="strip")(ruleset, True)
+    st.fragment(_progress, key="progress")(ruleset)
     left, right = st.columns([3, 2], gap="large")
     with left:
         questions = st.container()
-        medications = medication_input()        # drawn below the checklist, read first: findings need it
-    screening_date: date = st.session_state["screening_date"]
-    screened = evaluate(ruleset, screening_date, medications)
-    result = screened.result
-    progress.progress(result.answered / result.applicable if result.applicable else 0.0,
-                      text=f"{result.answered} of {result.applicable} applicable questions answered")
-    shown, held = ready_findings(ruleset, screened, bool(st.session_state.get(SHOW_ALL)))
-    with strip:
-        findings_strip(result, shown, held, ruleset)
-    with left:
-        if result.medications:
-            medication_table(result.medications)
+        medication_input()                      # drawn below the checklist
+        screened = current(ruleset)
+        if screened.result.medications:
+            medication_table(screened.result.medications)
     with questions:
-        checklist(ruleset, set(screened.visible), {p.field: p.message for p in screened.problems})
+        checklist(ruleset, set(screened.visible), {}, live=True)
     with right, st.container(key="findings_panel"):
-        findings_panel(result, ruleset, ahead_for(ruleset, screened), shown=shown, held=held)
-        downloads(ruleset, screened)
-    summary_section(ruleset, screened)
+        st.fragment(_findings, key="findings")(ruleset, False)
+    st.fragment(lambda: summary_section(ruleset, current(ruleset)), key="summary")()
 
 
 def main() -> None:
@@ -80,7 +89,8 @@ def main() -> None:
     for prefix in PREFIXES:
         dates_as_text(st.session_state, ruleset, prefix)
     mode = sidebar(ruleset)
-    leave_guard(has_answers())
+    if mode != MODES[0]:
+        leave_guard(has_answers())      # the screening page sets it in its progress fragment
     if mode == MODES[1]:
         double_check_page(ruleset)
     elif mode == MODES[2]:

@@ -52,8 +52,29 @@ class Screened:
 
 
 def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None, prefix: str = PREFIX) -> Screened:
-    """Screen the checklist whose widgets carry this key prefix."""
-    return evaluate_raw(ruleset, screening_date, medications, raw_answers(st.session_state, ruleset, prefix))
+    """Screen the checklist whose widgets carry this key prefix; once per distinct state, so the page's
+    fragments (each topic, the findings, the progress) share one screening per click."""
+    raw = raw_answers(st.session_state, ruleset, prefix)
+    key = (ruleset.sha256, screening_date, tuple(medications) if medications is not None else None,
+           tuple(raw.items()))
+    memo: dict[str, tuple[Any, Screened]] = st.session_state.setdefault("_screened_memo", {})
+    if prefix in memo and memo[prefix][0] == key:
+        return memo[prefix][1]
+    screened = evaluate_raw(ruleset, screening_date, medications, raw)
+    memo[prefix] = (key, screened)
+    return screened
+
+
+def current_medications() -> list[str] | None:
+    """The medication list as the page holds it: None when nothing was entered (its facts stay unknown)."""
+    from screening.medications import split_lines
+    text = st.session_state.get("med_text") or ""
+    return split_lines(text) if text.strip() else None
+
+
+def current(ruleset: RuleSet, prefix: str = PREFIX) -> Screened:
+    """The screening of the page's current state (answers, screening date, medication list)."""
+    return evaluate(ruleset, st.session_state["screening_date"], current_medications(), prefix)
 
 
 def evaluate_raw(ruleset: RuleSet, screening_date: date, medications: list[str] | None,
