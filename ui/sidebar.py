@@ -112,14 +112,13 @@ def sidebar(ruleset: RuleSet) -> str:
         message = st.session_state.get("case_message")
         if message:
             {"error": st.error, "warning": st.warning, "success": st.success}[message[0]](md_escape(message[1]))
-        if has_answers():       # ask first: this discards every answer and the list
-            with st.popover("Start a new screening", width="stretch", icon=":material/restart_alt:"):
-                st.markdown("This clears every answer and the medication list, in both checklists. Download "
-                            "the answers first if you need them.")
-                st.button("Discard the answers and start again", on_click=on_new_screening, type="primary",
-                          key="new_screening_confirm", width="stretch")
-        else:
-            st.button("Start a new screening", on_click=on_new_screening, width="stretch", key="new_screening")
+        # Always asks first: it discards every answer and the list. (An answer reruns only parts of the
+        # page, not the sidebar, so the sidebar cannot know whether there is anything to lose.)
+        with st.popover("Start a new screening", width="stretch", icon=":material/restart_alt:"):
+            st.markdown("This clears every answer and the medication list, in both checklists. Download "
+                        "the answers first if you need them.")
+            st.button("Discard the answers and start again", on_click=on_new_screening, type="primary",
+                      key="new_screening_confirm", width="stretch")
         st.divider()
         st.caption(f"Rule set {ruleset.meta.name} {ruleset.version}")
         st.caption(ruleset.meta.purpose)

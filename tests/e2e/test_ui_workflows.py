@@ -20,7 +20,7 @@ from screening.answers import parse_answers
 from screening.engine import screen
 from screening.loader import load_ruleset
 from screening.record import make_record
-from tests.e2e.server import ROOT, wait_idle
+from tests.e2e.server import ROOT
 from tests.e2e.test_journeys import (
     LAST_DOSE_LABEL, MEDICATIONS, OPIOID_30_DAYS, OPIOID_NOW, WATCH_EXCEPTIONS, answer_all, assert_no_exception,
     choose, download, fill_date, set_mode, settle,
