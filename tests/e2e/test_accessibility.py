@@ -126,7 +126,7 @@ def _patient_tab(page: Page) -> None:
 def _double_check_compared(page: Page) -> None:
     answer_all(page, {})                                    # Compare needs a first screening ...
     set_mode(page, "Pharmacist double-check")
-    answer_all(page, {OPIOID_NOW: "Yes"})                   # ... and a complete second check
+    answer_all(page, {"Does the patient have acute hepatitis or liver failure?": "Yes"})   # ... and a complete second
     page.get_by_role("button", name="Compare with the first screening").click()
     settle(page)
     expect(page.get_by_text(re.compile(r"^\d+ agree, 1 disagree\."))).to_be_visible()

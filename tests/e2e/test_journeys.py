@@ -115,7 +115,7 @@ def download(page: Page, button: str, into: Path) -> str:
 
 
 def answer_all(page: Page, given: dict[str, str]) -> None:
-    """Answer every unanswered radio question in the main area: the given answer, else "No" (or "Not done"),
+    """Answer every unanswered radio question in the main area: the given answer, else "No" (or the last option),
     until none is left (an answer can show further questions)."""
     page.get_by_test_id("stMain").get_by_role("radio").first.wait_for()     # widgets draw after the first run
     while True:
@@ -124,11 +124,10 @@ def answer_all(page: Page, given: dict[str, str]) -> None:
                   and g.get_by_role("radio", checked=True).count() == 0]
         if not groups:
             return
-        group = groups[0]
-        name = group.get_attribute("aria-label") or ""
-        options = group.get_by_role("radio").all()
-        labels = [o.evaluate("e => e.closest('label').innerText.trim()") for o in options]
-        wanted = given.get(name) or ("No" if "No" in labels else "Not done")
+        name = groups[0].get_attribute("aria-label") or ""
+        group = page.get_by_test_id("stMain").get_by_role("radiogroup", name=name, exact=True)   # by name: a
+        labels = [t.strip() for t in group.locator("label").all_inner_texts()]              # rerun may shift order
+        wanted = given.get(name) or ("No" if "No" in labels else labels[-1])     # else "Not done" / "Not known"
         group.get_by_text(wanted, exact=True).click()
         settle(page)
 
