@@ -25,7 +25,7 @@ TITLE = "LDN safety screening"
 def landing_header(ruleset: RuleSet) -> None:
     """What the tool is, who it is for, what it is not, and that nothing is kept. No heading anchors:
     they would be tab stops before the first answer."""
-    st.title(f"{TITLE}: low-dose naltrexone (LDN)", anchor=False)
+    st.title("Low-dose naltrexone (LDN) safety screening", anchor=False)
     st.markdown("For the **prescriber, GP or pharmacist** screening a patient before starting LDN for chronic "
                 "pain. The result is a **summary for discussion, not a decision**. Nothing is stored: answers "
                 "stay in this browser tab until you download them.")

@@ -38,7 +38,7 @@ def fill_date(page: Page, label: str, iso: str) -> None:
 
 
 def test_clinician_answers_the_opioid_questions_and_sees_the_critical_finding(page: Page) -> None:
-    expect(page.get_by_text("LDN safety screening").first).to_be_visible()
+    expect(page.get_by_text("LDN) safety screening").first).to_be_visible()
     choose(page, "Is the patient taking any opioid now, prescribed or not?", "Yes")
     alert = page.get_by_role("alert").filter(has_text="CRITICAL: Current opioid use")
     expect(alert).to_be_visible()

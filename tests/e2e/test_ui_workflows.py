@@ -83,7 +83,7 @@ def in_viewport(page: Page, selector: str) -> bool:
 
 def test_the_landing_header_says_what_the_tool_is_and_nothing_reassures_before_an_answer(desktop: Page) -> None:
     page = desktop
-    expect(page.get_by_role("heading", level=1)).to_contain_text("low-dose naltrexone (LDN)")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Low-dose naltrexone (LDN) safety screening")
     header = page.get_by_test_id("stMain").get_by_text("For the prescriber, GP or pharmacist")
     expect(header).to_contain_text("not a decision")
     expect(header).to_contain_text("Nothing is stored")
