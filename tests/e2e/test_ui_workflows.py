@@ -202,8 +202,9 @@ def test_the_printout_fits_four_findings_in_three_a4_pages_with_the_glance_on_pa
     page.get_by_role("textbox", name="Medication list").fill(MEDICATIONS)
     page.keyboard.press("Control+Enter")
     settle(page)
+    expect(page.get_by_text("3 lines read: 3 recognised, 0 not recognised")).to_be_visible(timeout=15_000)
     panel = page.locator(".st-key-findings_panel")
-    expect(panel.get_by_test_id("stAlert")).to_have_count(4)
+    expect(panel.get_by_test_id("stAlert")).to_have_count(4, timeout=15_000)
     html = download(page, "Summary (printable HTML)", tmp_path)
 
     printer = browser.new_page(viewport=A4_CONTENT_PX)
