@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import streamlit as st
@@ -43,7 +44,13 @@ def _held_note(held: list[Finding], ruleset: RuleSet, key_prefix: str) -> None:
             "depend on are answered. The summary and the downloads already include them.",
             icon=":material/hourglass_top:")
     st.button("Show every finding now", key=f"{key_prefix}show_all_button", icon=":material/visibility:",
-              on_click=lambda: st.session_state.update({SHOW_ALL: True}))
+              on_click=_show_all, args=(key_prefix,))
+
+
+def _show_all(key_prefix: str) -> None:
+    st.session_state[SHOW_ALL] = True
+    if not key_prefix and os.environ.get("LDN_PARTIAL_RERUNS", "1") != "0":
+        st.rerun(["findings", "strip"])     # the screening page's two findings fragments (app.py)
 
 
 def findings_panel(result: ScreeningResult, ruleset: RuleSet, ahead: Callable[[Finding], str | None] | None = None,
