@@ -9,6 +9,7 @@ page; each timed rerun toggles one answer, as a click would.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -22,6 +23,9 @@ from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 config.set_option("runner.magicEnabled", False)   # as .streamlit/config.toml sets it for the server
+# AppTest keeps only the last run's elements, so time full reruns (bench/click_update.py measures the
+# browser, where an answer reruns only its topic and the result fragments).
+os.environ["LDN_PARTIAL_RERUNS"] = "0"
 
 SCENARIO = {"q_opioid_current": "no", "q_opioid_past_30_days": "yes", "q_opioid_agent": "tramadol",
             "q_opioid_formulation": "immediate_release", "q_opioid_last_dose": date(2026, 11, 18),

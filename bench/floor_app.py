@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
-from ui.checklist import question_widget  # noqa: E402
+from ui.checklist import dates_as_text, question_widget  # noqa: E402
 from ui.common import cached_ruleset  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
 from screening.app_state import default_screening_date, keep_hidden_answers  # noqa: E402
@@ -25,6 +25,7 @@ st.set_page_config(page_title="floor", layout="wide")
 ruleset = cached_ruleset(str(DEFAULT_RULES_DIR))
 st.session_state.setdefault("screening_date", default_screening_date())
 keep_hidden_answers(st.session_state)
+dates_as_text(st.session_state, ruleset)
 sidebar(ruleset)
 st.title("LDN safety screening")
 st.markdown("**fixed text**")

@@ -16,7 +16,7 @@ from .errors import Problem
 from .medications import normalise
 from .rule_models import (CONTRADICTION_PLACEHOLDERS, MED_CLASSES, SEVERITY_ORDER, AnswerLabelValue, Contradiction,
                           DateAfterValue, DaysAgoValue, DaysSinceValue, MedicationFile, MedicationVocabulary,
-                          MedProductsValue, Question, Rule, RulesetFile, SourcesFile, TableFile, TopicFile, Wording)
+                          MedProductsValue, Question, Rule, RulesetFile, SourcesFile, TableFile, Wording)
 
 SUMMARY_MAX = 140
 _WIDEST_NUMBER = 5      # days since: up to 99999

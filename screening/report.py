@@ -7,6 +7,7 @@ Text that a user typed never reaches the output unescaped: Markdown escapes it, 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -269,11 +270,22 @@ def _no_bidi(value: Any) -> Any:
     return strip_bidi(value) if isinstance(value, str) else value
 
 
-def render_html(result: ScreeningResult, ruleset: RuleSet) -> str:
-    """One printable, self-contained HTML page (inline CSS, no scripts, no external requests)."""
+def answers_given(ruleset: RuleSet, answers: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(topic, question, answer as a person reads it), in checklist order, for the printout's first page."""
+    from .answers import answer_label
+    if not answers:
+        return []
+    return [(ruleset.topic_title(cq.topic), cq.question.prompt, answer_label(cq, answers[cq.question.id]))
+            for cq in ruleset.questions if answers.get(cq.question.id) is not None]
+
+
+def render_html(result: ScreeningResult, ruleset: RuleSet, answers: Mapping[str, Any] | None = None) -> str:
+    """One printable, self-contained HTML page (inline CSS, no scripts, no external requests).
+    With `answers` (the typed answers screened), page 1 also lists the answers given."""
     return _environment().get_template("summary.html.j2").render(
         result=result, meta=ruleset.meta, discussion=ruleset.discussion, topic_title=ruleset.topic_title,
         ahead=lambda f: ahead_text(f, result, ruleset),
         counts=_counts(result, ruleset), sources=_all_sources(result, ruleset), plural=plural,
         patient_heading=patient_heading, no_list=no_medication_list(result), still_open=open_questions(result),
+        answers_given=answers_given(ruleset, answers),
     )

@@ -9,7 +9,7 @@ list is read once per run (not once per day), and the look-ahead stops at the la
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from . import limits

@@ -32,10 +32,8 @@ def main(out: str, full: bool = True) -> None:
         page.keyboard.press("Enter")
         wait_idle(page)
         choose("Which formulation?", "Immediate-release (tablet, capsule, liquid, cough syrup, lozenge)")
-        for part, value in (("year", "2026"), ("month", "11"), ("day", "18")):
-            page.get_by_role("spinbutton", name=f"{part}, Date of the last opioid dose").type(value)
+        page.get_by_role("textbox", name="Date of the last opioid dose").fill("2026-11-18")
         page.keyboard.press("Enter")
-        page.get_by_role("heading", name="LDN safety screening").click()
         wait_idle(page)
         choose("Has the patient had an organ transplant?", "No")
         choose("Does the patient have Hashimoto", "Yes")

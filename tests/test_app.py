@@ -31,24 +31,24 @@ def texts(at: AppTest) -> str:
     """Everything a user can read on the page, as one string."""
     parts = [e.value for kind in ("markdown", "error", "warning", "info", "success", "caption", "header",
                                   "subheader", "title") for e in getattr(at, kind)]
-    parts += [e.label for e in at.radio] + [e.label for e in at.selectbox] + [e.label for e in at.date_input]
+    parts += [e.label for e in at.radio] + [e.label for e in at.selectbox] + [e.label for e in at.text_input]
     parts += [e.label for e in at.expander] + [str(p.proto.text) for p in at.get("progress")]
     return "\n".join(str(p) for p in parts)
 
 
 def answer(at: AppTest, qid: str, value: object) -> AppTest:
     key = f"q_{qid}"
-    for kind in ("radio", "selectbox", "date_input"):
+    for kind in ("radio", "selectbox", "text_input"):    # dates are typed as text (YYYY-MM-DD)
         found = [w for w in getattr(at, kind) if w.key == key]
         if found:
-            found[0].set_value(value)
+            found[0].set_value(value.isoformat() if isinstance(value, date) else value)
             return at.run()
     raise AssertionError(f"question {qid} is not on the page")
 
 
 def shown(at: AppTest, qid: str) -> bool:
     key = f"q_{qid}"
-    return any(w.key == key for kind in ("radio", "selectbox", "date_input") for w in getattr(at, kind))
+    return any(w.key == key for kind in ("radio", "selectbox", "text_input") for w in getattr(at, kind))
 
 
 def test_app_opens_with_the_checklist_grouped_by_topic_and_no_findings() -> None:
@@ -104,7 +104,7 @@ def test_future_last_dose_is_flagged_at_the_field_and_nothing_else_is_lost() -> 
     at = answer(at, "opioid_last_dose", date(2026, 12, 25))
     assert not at.exception
     assert any("after the screening date" in e.value for e in at.error)
-    assert at.date_input(key="q_opioid_last_dose").value == date(2026, 12, 25)   # what was typed stays
+    assert at.text_input(key="q_opioid_last_dose").value == "2026-12-25"   # what was typed stays
     assert at.radio(key="q_thyroid_hormone").value == "yes"
     assert any("Thyroid hormone" in w.value for w in at.warning)
 
@@ -115,7 +115,7 @@ def test_hidden_answers_come_back_when_the_question_shows_again() -> None:
     at = answer(at, "opioid_current", "yes")
     assert not shown(at, "opioid_last_dose")
     at = answer(at, "opioid_current", "no")
-    assert at.date_input(key="q_opioid_last_dose").value == date(2026, 11, 10)
+    assert at.text_input(key="q_opioid_last_dose").value == "2026-11-10"
 
 
 def test_unanswered_questions_are_listed_as_not_assessed() -> None:
@@ -133,6 +133,9 @@ def tab_text(at: AppTest, label: str) -> str:
 
 def test_summary_tabs_hold_clinician_and_patient_views() -> None:
     at = answer(start(), "liver_acute", "yes")
+    assert not at.tabs                                  # the long summary is built only when opened
+    at.session_state["summary_open"] = True
+    at.run()
     assert [t.label for t in at.tabs] == ["Clinician view", "Patient discussion view"]
     clinician = tab_text(at, "Clinician view")
     assert "[CRITICAL] Acute hepatitis or liver failure" in clinician and "General points" in clinician
@@ -283,16 +286,26 @@ def test_trainer_filters_by_topic_and_difficulty() -> None:
     assert 0 < len(narrowed) < everything
 
 
+def answer_all(at: AppTest, prefix: str, **given: str) -> AppTest:
+    """Answer every shown radio of one checklist: the given answers, "no" (or "not done") elsewhere."""
+    for radio in [r for r in at.radio if r.key.startswith(prefix)]:
+        qid = radio.key[len(prefix):]
+        radio.set_value(given.get(qid, "not_done" if qid == "urine_opioid_screen" else "no"))
+    return at.run()
+
+
 def test_pharmacist_double_check_compares_resolves_and_combines() -> None:
-    at = answer(answer(start(), "liver_chronic", "yes"), "opioid_current", "no")
+    at = answer_all(start(), "q_", liver_chronic="yes")
+    answered = len([r for r in at.radio if r.key.startswith("q_")])        # every shown radio, from the rule set
     at.sidebar.radio(key="mode").set_value("Pharmacist double-check").run()
     assert not at.exception
     assert at.radio(key="p2_liver_chronic").value is None                  # the first answers stay hidden
-    assert any("First screening on record: 2 answers" in i.value for i in at.info)
+    assert any(f"First screening on record: {answered} answers" in i.value for i in at.info)
     at.radio(key="p2_liver_chronic").set_value("no").run()
-    at.radio(key="p2_opioid_current").set_value("no").run()
+    assert at.button(key="dc_compare_button").disabled        # not before the second check is complete
+    at = answer_all(at, "p2_", liver_chronic="no")
     at.button(key="dc_compare_button").click().run()
-    assert any("1 disagree" in m.value for m in at.markdown)
+    assert any(f"{answered - 1} agree, 1 disagree" in m.value for m in at.markdown)
     assert not any("Combined findings" in h.value for h in at.header)     # not before it is resolved
     at.radio(key="res_liver_chronic").set_value("first").run()
     assert any("Combined findings" in h.value for h in at.header)

@@ -20,7 +20,7 @@ from screening.fhir_import import import_record, read_fhir_text, record_case_yam
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.ruleset import RuleSet
 
-from .fhir_support import MARINE, RXNORM, SAMPLE_FILES, bundle, load, needs_samples, sample_resources
+from .fhir_support import MARINE, RXNORM, SAMPLE_FILES, load, needs_samples, sample_resources
 
 DAY = date(2026, 11, 23)
 PID = "p1"

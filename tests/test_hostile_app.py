@@ -55,7 +55,8 @@ def test_a_hostile_case_upload_is_refused_and_the_session_keeps_working(name: st
     assert at.radio(key="q_liver_chronic").value == "yes"              # nothing already entered is lost
     at.radio(key="q_opioid_current").set_value("no").run()           # reruns still work
     assert not at.exception
-    new = [b for b in at.sidebar.button if b.label == "Start a new screening"]
+    # "Start a new screening" asks first: its confirming button sits in a sidebar popover
+    new = [b for b in at.sidebar.button if b.key == "new_screening_confirm"]
     assert new, "Start a new screening must draw"
     new[0].click().run()
     assert not at.exception and at.radio(key="q_liver_chronic").value is None
@@ -118,7 +119,7 @@ def test_the_double_check_page_shows_a_forged_record_as_untrusted_and_junk_as_no
     widget = next(w for w in at.file_uploader if w.key == "dc_record_upload")
     at = widget.set_value(("record.json", forged.encode(), "application/json")).run()
     assert not at.exception
-    assert any("UNTRUSTED RECORD" in e.value for e in at.error)
+    assert any("CHANGED AFTER IT WAS WRITTEN" in e.value for e in at.error)
     assert not at.success
     data["surprise"] = {"nested": [1, 2]}
     at = AppTest.from_file(APP, default_timeout=60)
@@ -127,7 +128,8 @@ def test_the_double_check_page_shows_a_forged_record_as_untrusted_and_junk_as_no
     widget = next(w for w in at.file_uploader if w.key == "dc_record_upload")
     at = widget.set_value(("record.json", json.dumps(data).encode(), "application/json")).run()
     assert not at.exception
-    assert any("not a valid screening record" in e.value.replace("\\", "") for e in at.error)
+    assert any("NOT A SCREENING RECORD" in e.value and "not a valid screening record" in e.value.replace("\\", "")
+               for e in at.error)
 
 
 # ---------------------------------------------------------------------------------------- sign-in

@@ -419,7 +419,6 @@ def test_no_payload_becomes_an_autolink_icon_or_emoji_in_the_markdown(ruleset: R
 
 @pytest.mark.parametrize("field", list(FIELDS))
 def test_every_payload_is_inert_in_the_exported_html(ruleset: RuleSet, template: Template, field: str) -> None:
-    make = FIELDS[field]
     failures = []
     for payload in PAYLOADS:
         out, _ = export_with_twin(ruleset, field, payload)

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from screening.answers import parse_answers
+from screening.conditions import Answered, walk
 from screening.app_state import PREFIX, raw_answers
 from screening.engine import applicable_answers, screen
 from screening.errors import FieldProblem
@@ -47,12 +48,33 @@ class Screened:
 
     @property
     def entered(self) -> dict[str, Any]:
-        return {k: v for k, v in self.raw.items() if v is not None}
+        return {k: v for k, v in self.raw.items() if v is not None and not (isinstance(v, str) and not v.strip())}
 
 
 def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None, prefix: str = PREFIX) -> Screened:
-    """Screen the checklist whose widgets carry this key prefix."""
-    return evaluate_raw(ruleset, screening_date, medications, raw_answers(st.session_state, ruleset, prefix))
+    """Screen the checklist whose widgets carry this key prefix; once per distinct state, so the page's
+    fragments (each topic, the findings, the progress) share one screening per click."""
+    raw = raw_answers(st.session_state, ruleset, prefix)
+    key = (ruleset.sha256, screening_date, tuple(medications) if medications is not None else None,
+           tuple(raw.items()))
+    memo: dict[str, tuple[Any, Screened]] = st.session_state.setdefault("_screened_memo", {})
+    if prefix in memo and memo[prefix][0] == key:
+        return memo[prefix][1]
+    screened = evaluate_raw(ruleset, screening_date, medications, raw)
+    memo[prefix] = (key, screened)
+    return screened
+
+
+def current_medications() -> list[str] | None:
+    """The medication list as the page holds it: None when nothing was entered (its facts stay unknown)."""
+    from screening.medications import split_lines
+    text = st.session_state.get("med_text") or ""
+    return split_lines(text) if text.strip() else None
+
+
+def current(ruleset: RuleSet, prefix: str = PREFIX) -> Screened:
+    """The screening of the page's current state (answers, screening date, medication list)."""
+    return evaluate(ruleset, st.session_state["screening_date"], current_medications(), prefix)
 
 
 def evaluate_raw(ruleset: RuleSet, screening_date: date, medications: list[str] | None,
@@ -72,3 +94,85 @@ def ahead_for(ruleset: RuleSet, screened: Screened) -> Callable[[Finding], str |
             memo["result"] = with_changes_ahead(ruleset, screened.answers, screened.result, screened.medications)
         return ahead_text(f, memo["result"], ruleset)
     return ahead
+
+
+def topic_done(ruleset: RuleSet, screened: Screened, topic: str) -> bool:
+    """Every question of the topic that is shown has a usable answer."""
+    return all(cq.question.id in screened.answers for cq in ruleset.questions
+               if cq.topic == topic and cq.question.id in screened.visible)
+
+
+def _missing_answer_tests(ruleset: RuleSet) -> dict[str, frozenset[str]]:
+    """Per rule, the questions whose *absence* its condition can test (an `answered` leaf)."""
+    return {cr.rule.id: frozenset(c.answered for c in walk(cr.rule.when) if isinstance(c, Answered))
+            for cr in ruleset.rules}
+
+
+def ready_findings(ruleset: RuleSet, screened: Screened, show_all: bool) -> tuple[list[Finding], list[Finding]]:
+    """The findings to show now, and those held back while the user is still answering their topic.
+
+    The rule: a finding that can fire *because a question is not answered yet* (its condition tests
+    whether a shown question is answered, e.g. "recent opioid use without a last-dose date") waits until
+    that question is answered or its topic is done, so it never appears before the field could be filled.
+    Every other finding shows at once, and so does one the medication list triggered (a pasted list is
+    complete). "Show every finding now" shows all; the summary and every download
+    always hold every finding, and the panel says how many wait.
+    """
+    if show_all:
+        return list(screened.result.findings), []
+    tests = _missing_answer_tests(ruleset)
+    visible = set(screened.visible)
+    questions = {cq.question.id for cq in ruleset.questions}
+    shown: list[Finding] = []
+    held: list[Finding] = []
+    for f in screened.result.findings:
+        waiting = {q for q in tests.get(f.rule_id, frozenset()) if q in visible and q not in screened.answers}
+        from_list = any(t.question_id not in questions for t in f.triggered_by)    # the list is already complete
+        ready = not waiting or from_list or topic_done(ruleset, screened, f.topic)
+        (shown if ready else held).append(f)
+    return shown, held
+
+
+# Fixed text, no user input: the sticky findings panel on wide screens, the findings strip on phones,
+# a visible keyboard focus ring (WCAG 2.4.7), and no tab stops on heading anchors.
+PAGE_CSS = """
+:focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px !important; }
+[data-testid="stMain"] label:has(input:focus-visible) { outline: 3px solid #0b57d0; outline-offset: 2px;
+  border-radius: 4px; }
+[data-testid="stMain"] [data-testid="stHeaderActionElements"] a { visibility: hidden; }
+.st-key-findings_strip { display: none; }
+@media (min-width: 992px) {
+  [data-testid="stColumn"]:has(.st-key-findings_panel) > [data-testid="stVerticalBlock"] { height: 100%; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-findings_panel) { position: sticky; top: 3.75rem; z-index: 2; }
+  .st-key-findings_panel { max-height: calc(100vh - 4.5rem); overflow-y: auto; padding-right: .25rem; }
+}
+@media (max-width: 640px) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-findings_strip) { position: sticky; top: 3.4rem; z-index: 5; }
+  .st-key-findings_strip { display: flex; background: #fff; border-bottom: 2px solid #555; padding: .4rem 0 .25rem; }
+}
+"""
+
+
+def page_style() -> None:
+    st.html(f"<style>{PAGE_CSS}</style>")
+
+
+def leave_guard(unsaved: bool) -> None:
+    """Ask the browser to confirm before the page is left or reloaded while answers are on it.
+
+    One listener, set once per page; each run only says whether there is anything to lose. Inline
+    script in the page itself: nothing is fetched.
+    """
+    flag = "true" if unsaved else "false"
+    st.html("<script>(function(){var w=window;"
+            f"w.__ldnUnsaved={flag};"
+            "if(!w.__ldnGuard){w.__ldnGuard=true;w.addEventListener('beforeunload',function(e){"
+            "if(w.__ldnUnsaved){e.preventDefault();e.returnValue='';}});}})();</script>",
+            unsafe_allow_javascript=True)
+
+
+def reset_answers(prefix: str) -> None:
+    """Empty every answer of one checklist. Each widget value is set to "no answer" rather than deleted:
+    a deleted key leaves the browser showing the old choice while the server has none."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        st.session_state[key] = None

@@ -3,93 +3,154 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, clear_answers, widget_key
-from screening.double_check import Comparison, combine, compare
+from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, widget_key
+from screening.double_check import Choice, Comparison, combine, compare
+from screening.engine import applicable_answers
 from screening.errors import InputError
 from screening.limits import list_problems
 from screening.medications import split_lines
-from screening.record import rescreen, verify_record
+from screening.record import NotARecord, ScreeningRecord, Verification, rescreen, verify_record
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 from .checklist import checklist
-from .common import ahead_for, evaluate, evaluate_raw, safe_md
+from .common import Screened, ahead_for, evaluate, evaluate_raw, reset_answers, safe_md
 from .findings import findings_panel
+from .medications import medication_table
 from .summary import downloads
 
 CHANGE_WORDS = {"new": "New with the current rules", "removed": "No longer found", "changed": "Changed"}
+UPLOAD_KEY = "dc_record_upload"
+# How an untrusted record is headed, by what verify_record found (screening/record.py).
+UNTRUSTED = {
+    "changed": "CHANGED AFTER IT WAS WRITTEN: untrusted record.",
+    "unsigned": "UNSIGNED: not trusted where this installation signs its records.",
+    "old_format": "OLD FORMAT, HASH ONLY: not trusted where this installation signs its records.",
+    "key_missing": "SIGNED, BUT THE SIGNATURE CANNOT BE CHECKED HERE (no key configured).",
+    "other_key": "SIGNED WITH ANOTHER KEY: the signature cannot be checked here.",
+}
+
+
+def _clear_previous_record() -> None:
+    """A new file replaces everything that came from the previous one: its check, the first answers it
+    supplied, the second check, the comparison and its resolutions."""
+    for key in ("dc_verification", "dc_record_error", "dc_not_record", "dc_compared", "dc_message"):
+        st.session_state.pop(key, None)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("res_")]:
+        del st.session_state[key]
+    if st.session_state.pop("dc_first_from_record", False):
+        reset_answers(PREFIX)
+        st.session_state["med_text"] = ""
+    reset_answers(SECOND_PREFIX)
 
 
 def _on_record_upload(ruleset: RuleSet) -> None:
-    upload = st.session_state.get("dc_record_upload")
-    st.session_state.pop("dc_verification", None)
+    upload = st.session_state.get(UPLOAD_KEY)
+    _clear_previous_record()
     if upload is None:
         return
     try:
-        check = verify_record(upload.getvalue().decode("utf-8"), ruleset, upload.name)
-    except (InputError, UnicodeDecodeError) as exc:
-        st.session_state["dc_record_error"] = exc.report() if isinstance(exc, InputError) else \
-            f"{upload.name}: not UTF-8 text; this is not a screening record."
+        text = upload.getvalue().decode("utf-8")
+    except UnicodeDecodeError:
+        st.session_state["dc_not_record"] = f"{upload.name}: this is not a screening record (it is not UTF-8 text)."
         return
-    st.session_state.pop("dc_record_error", None)
-    st.session_state["dc_verification"] = check
+    try:
+        st.session_state["dc_verification"] = verify_record(text, ruleset, upload.name)
+    except NotARecord as exc:                      # not a record at all: not "changed"
+        st.session_state["dc_not_record"] = exc.report()
+    except InputError as exc:
+        st.session_state["dc_not_record"] = exc.report()
 
 
 def _use_record_as_first(ruleset: RuleSet) -> None:
-    record = st.session_state["dc_verification"].record
-    clear_answers(st.session_state, PREFIX)
+    record: ScreeningRecord = st.session_state["dc_verification"].record
+    reset_answers(PREFIX)
     values, _ = case_widget_values(ruleset, record)   # an unknown question or unreadable value is skipped, not raised
     for qid, value in values.items():
         st.session_state[widget_key(qid)] = value
     st.session_state["med_text"] = "\n".join(record.medications or [])
     st.session_state["screening_date"] = record.screening_date
+    st.session_state["dc_first_from_record"] = True
     st.session_state["dc_message"] = "The record's answers are now the first screening (still hidden)."
 
 
-def record_section(ruleset: RuleSet) -> None:
-    with st.expander("Check a screening record (JSON)", expanded="dc_verification" in st.session_state):
-        st.file_uploader("Screening record", type=["json"], key="dc_record_upload", on_change=_on_record_upload,
-                         args=(ruleset,))
-        if "dc_record_error" in st.session_state:
-            st.error(md_escape(st.session_state["dc_record_error"]), icon=":material/block:")
-        check = st.session_state.get("dc_verification")
-        if check is None:
-            return
-        if not check.trusted:
-            st.error("**UNTRUSTED RECORD.** " + md_escape(" ".join(check.messages)), icon=":material/gpp_bad:")
-            return
-        (st.success if check.green else st.warning)(md_escape(" ".join(check.messages)),
-                                                           icon=":material/verified:")
-        again = rescreen(check.record, ruleset)
-        if again.changes:
-            st.markdown("**Re-screened with the current rules:**")
-            st.dataframe(pd.DataFrame([{
-                "Change": CHANGE_WORDS[c.change], "Rule": c.rule_id,
-                "In the record": f"{c.before.severity}: {c.before.summary}" if c.before else "",
-                "Now": f"{c.after.severity}: {c.after.summary}" if c.after else ""} for c in again.changes]),
-                hide_index=True, use_container_width=True)
+def _verification(check: Verification, ruleset: RuleSet) -> None:
+    if not check.trusted:
+        if check.record is None:
+            st.error("**NOT A SCREENING RECORD.** " + md_escape(" ".join(check.messages)) + " Nothing was loaded.",
+                     icon=":material/description:")
         else:
-            st.markdown("Re-screened with the current rules: **the same findings.**")
-        st.button("Use this record as the first screening", on_click=_use_record_as_first, args=(ruleset,))
+            heading = UNTRUSTED.get(check.status, UNTRUSTED["changed"])
+            st.error(f"**{heading}** " + md_escape(" ".join(check.messages)) + " Nothing from it is used.",
+                     icon=":material/gpp_bad:")
+        return
+    # green only for a signed, checked record made with these rules; hash-only or other rules: amber
+    (st.success if check.green else st.warning)(md_escape(" ".join(check.messages)), icon=":material/verified:")
+    again = rescreen(check.record, ruleset)
+    if again.changes:
+        st.markdown("**Re-screened with the current rules:**")
+        st.dataframe(pd.DataFrame([{
+            "Change": CHANGE_WORDS[c.change], "Rule": c.rule_id,
+            "In the record": f"{c.before.severity}: {c.before.summary}" if c.before else "",
+            "Now": f"{c.after.severity}: {c.after.summary}" if c.after else ""} for c in again.changes]),
+            hide_index=True, width="stretch")
+    else:
+        st.markdown("Re-screened with the current rules: **the same findings.**")
+    if not st.session_state.get("dc_first_from_record"):
+        st.button("Use this record as the first screening", on_click=_use_record_as_first, args=(ruleset,),
+                  type="primary")
 
 
-def _comparison_table(comparisons: list[Comparison]) -> None:
-    frame = pd.DataFrame([{"Question": c.prompt, "First check": c.first or "not answered",
-                           "Second check": c.second or "not answered",
-                           "Status": "agree" if c.agree else "DISAGREE"} for c in comparisons])
+def record_section(ruleset: RuleSet) -> None:
+    """The page's one upload place: a screening record (JSON)."""
+    with st.container(border=True):
+        st.subheader("1. The first screening", anchor=False)
+        st.file_uploader("Screening record (JSON) to check", type=["json"], key=UPLOAD_KEY,
+                         on_change=_on_record_upload, args=(ruleset,))
+        if "dc_not_record" in st.session_state:
+            st.error("**NOT A SCREENING RECORD.** " + md_escape(st.session_state["dc_not_record"])
+                     + " Nothing was loaded.", icon=":material/description:")
+        check = st.session_state.get("dc_verification")
+        if check is not None:
+            _verification(check, ruleset)
+
+
+def _comparison_table(rows: list[dict[str, str]]) -> None:
+    frame = pd.DataFrame(rows)
     styled = frame.style.apply(lambda row: ["background-color: #fde2e1; font-weight: 600" if row["Status"] ==
                                             "DISAGREE" else "" for _ in row], axis=1)
-    st.dataframe(styled, hide_index=True, use_container_width=True)
+    st.dataframe(styled, hide_index=True, width="stretch")
+
+
+def _visible_in(ruleset: RuleSet, screened: Screened, screening_date: date) -> set[str]:
+    return set(applicable_answers(ruleset, screened.answers, screening_date)[0])
+
+
+def _resolve_dependents(ruleset: RuleSet, first: Screened, second: Screened, comparisons: list[Comparison],
+                        resolutions: dict[str, Choice | None], one_sided: set[str],
+                        screening_date: date) -> dict[str, Any]:
+    """Combine: a question shown on one side only (its parent answers differ) follows the side where it is
+    shown, then is dropped if the resolved parents hide it, so no stale hidden answer enters the result."""
+    full = dict(resolutions)
+    for c in comparisons:
+        if c.question_id in one_sided:
+            full[c.question_id] = "first" if c.first is not None else "second"
+    combined = combine(first.raw, second.raw, comparisons, full)
+    visible = set(applicable_answers(ruleset, evaluate_raw(ruleset, screening_date, None, combined).answers,
+                                     screening_date)[0])
+    return {qid: v for qid, v in combined.items() if qid in visible}
 
 
 def double_check_page(ruleset: RuleSet) -> None:
-    st.title("Pharmacist double-check")
+    st.title("Pharmacist double-check", anchor=False)
     st.markdown("Answer the checklist yourself **without looking at the first answers**. The two are compared "
-                "only when you ask; every disagreement must be resolved before a combined summary is made.")
+                "only when you ask, once both are complete; every disagreement must be resolved before a "
+                "combined summary is made.")
     record_section(ruleset)
     if "dc_message" in st.session_state:
         st.success(st.session_state.pop("dc_message"))
@@ -102,35 +163,61 @@ def double_check_page(ruleset: RuleSet) -> None:
         medications = None
     first = evaluate(ruleset, screening_date, medications, PREFIX)
     if first.result.answered == 0:
-        st.warning("There is no first screening yet: answer it in Screening mode, or load a case file or a "
-                   "screening record.", icon=":material/info:")
+        st.warning("There is no first screening yet: load a screening record above, or answer it in Screening "
+                   "mode.", icon=":material/info:")
     else:
         st.info(f"First screening on record: {first.result.answered} answers and {len(first.result.findings)} "
                 "findings, hidden until you compare. The medication list is shared by both checks.",
                 icon=":material/visibility_off:")
+    with st.expander(f"Medication list (shared, read-only): {len(medications or [])} line(s)"):
+        if first.result.medications:
+            medication_table(first.result.medications)
+        else:
+            st.markdown("No medication list was given: what a list would show is not assessed.")
     second = evaluate(ruleset, screening_date, medications, SECOND_PREFIX)
-    st.header("Your independent checklist")
+    st.header("2. Your independent checklist", anchor=False)
     checklist(ruleset, set(second.visible), {p.field: p.message for p in second.problems}, prefix=SECOND_PREFIX)
-    st.button("Compare with the first screening", type="primary", key="dc_compare_button",
+    questions = {cq.question.id for cq in ruleset.questions}
+    open_second = sum(1 for n in second.result.not_assessed if n.question_id in questions) + len(second.problems)
+    blockers = []
+    if first.result.answered == 0:
+        blockers.append("a first screening is loaded (none yet)")
+    if open_second:
+        blockers.append(f"every question of your checklist is answered ({open_second} open)")
+    st.button("Compare with the first screening", type="primary", key="dc_compare_button", disabled=bool(blockers),
               on_click=lambda: st.session_state.update(dc_compared=True))
+    if blockers:
+        st.caption("Compare becomes available once " + " and ".join(blockers) + ".")
+        return
     if not st.session_state.get("dc_compared"):
         return
-    st.header("Side by side")
+    st.header("Side by side", anchor=False)
     comparisons = compare(ruleset, first.raw, second.raw, screening_date)
-    disagreements = [c for c in comparisons if not c.agree]
-    st.markdown(f"**{len(comparisons) - len(disagreements)} agree, {len(disagreements)} disagree.**")
-    _comparison_table(comparisons)
+    shown_first, shown_second = (_visible_in(ruleset, s, screening_date) for s in (first, second))
+    one_sided = {c.question_id for c in comparisons
+                 if (c.question_id in shown_first) != (c.question_id in shown_second)}
+    disagreements = [c for c in comparisons if not c.agree and c.question_id not in one_sided]
+    rows = [{"Question": c.prompt, "First check": c.first or "not answered",
+             "Second check": c.second or "not answered",
+             "Status": "follows a disagreement above" if c.question_id in one_sided
+             else ("agree" if c.agree else "DISAGREE")} for c in comparisons]
+    st.markdown(f"**{len(comparisons) - len(disagreements) - len(one_sided)} agree, {len(disagreements)} "
+                f"disagree.**" + (f" {len(one_sided)} question(s) are asked on one side only because of a "
+                                  "disagreement; they follow its resolution." if one_sided else ""))
+    _comparison_table(rows)
     for c in disagreements:
         st.radio(f"Resolve: {c.prompt}", ("first", "second"), index=None, key=f"res_{c.question_id}", horizontal=True,
                  format_func=lambda side, c=c: f"{side.capitalize()} check: {getattr(c, side) or 'not answered'}")
-    resolutions = {c.question_id: st.session_state.get(f"res_{c.question_id}") for c in disagreements}
+    resolutions: dict[str, Choice | None] = {c.question_id: st.session_state.get(f"res_{c.question_id}")
+                                             for c in disagreements}
     unresolved = [qid for qid, choice in resolutions.items() if choice is None]
     if unresolved:
         st.warning(f"{len(unresolved)} disagreement(s) to resolve before the combined summary.",
                    icon=":material/pending:")
         return
     combined = evaluate_raw(ruleset, screening_date, medications,
-                            combine(first.raw, second.raw, comparisons, resolutions))
+                            _resolve_dependents(ruleset, first, second, comparisons, resolutions, one_sided,
+                                                screening_date))
     st.success("Every disagreement is resolved. Combined summary:", icon=":material/task_alt:")
     findings_panel(combined.result, ruleset, ahead_for(ruleset, combined), key_prefix="comb_",
                    heading="Combined findings")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
+import os
 from collections.abc import Callable
+
+import streamlit as st
 
 from screening.report import finding_detail_markdown, md_escape
 from screening.result_models import Finding, ScreeningResult
@@ -13,6 +14,10 @@ from screening.ruleset import RuleSet
 from .common import ICONS, safe_md
 
 BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
+SEVERITIES = ("critical", "warning", "info")
+SHOW_ALL = "show_all_findings"
+NOTHING_ANSWERED = ("Nothing has been answered yet, so nothing has been assessed: no finding can show here. "
+                    "Findings appear as each topic's questions are answered.")
 
 
 def finding_card(f: Finding, ruleset: RuleSet, ahead: Callable[[Finding], str | None] | None = None,
@@ -25,21 +30,63 @@ def finding_card(f: Finding, ruleset: RuleSet, ahead: Callable[[Finding], str | 
             st.markdown(safe_md(finding_detail_markdown(f, ahead(f) if ahead else None)))
 
 
+def severity_counts(findings: list[Finding], ruleset: RuleSet) -> str:
+    return " · ".join(f"{ICONS[s]} {sum(f.severity == s for f in findings)} {ruleset.meta.severities[s].label.lower()}"
+                      for s in SEVERITIES)
+
+
+def _held_note(held: list[Finding], ruleset: RuleSet, key_prefix: str) -> None:
+    """Say how many findings wait, how severe, and in which topics; one click shows them."""
+    counts = ", ".join(f"{n} {ruleset.meta.severities[s].label.lower()}"
+                       for s in SEVERITIES if (n := sum(f.severity == s for f in held)))
+    topics = ", ".join(dict.fromkeys(ruleset.topic_title(f.topic) for f in held))
+    st.info(f"**{len(held)} more finding(s) ({counts})** in {md_escape(topics)}: shown once the questions they "
+            "depend on are answered. The summary and the downloads already include them.",
+            icon=":material/hourglass_top:")
+    st.button("Show every finding now", key=f"{key_prefix}show_all_button", icon=":material/visibility:",
+              on_click=_show_all, args=(key_prefix,))
+
+
+def _show_all(key_prefix: str) -> None:
+    st.session_state[SHOW_ALL] = True
+    if not key_prefix and os.environ.get("LDN_PARTIAL_RERUNS", "1") != "0":
+        st.rerun(["findings", "strip"])     # the screening page's two findings fragments (app.py)
+
+
 def findings_panel(result: ScreeningResult, ruleset: RuleSet, ahead: Callable[[Finding], str | None] | None = None,
-                   key_prefix: str = "", heading: str = "Findings") -> None:
-    st.header(heading)
-    counts = " · ".join(f"{ICONS[s]} {len(result.by_severity(s))} {ruleset.meta.severities[s].label.lower()}"
-                        for s in ("critical", "warning", "info"))
-    st.markdown(counts)
-    if not result.findings:
-        st.info(ruleset.meta.no_findings_note, icon=":material/check_circle:")
-    for f in result.findings:
+                   key_prefix: str = "", heading: str = "Findings", shown: list[Finding] | None = None,
+                   held: list[Finding] | None = None) -> None:
+    """Every finding of the result, or `shown` now and a note about the `held` ones."""
+    shown = list(result.findings) if shown is None else shown
+    held = held or []
+    st.header(heading, anchor=False)
+    nothing_yet = result.answered == 0 and not result.medications and not result.findings
+    if nothing_yet:
+        st.info(NOTHING_ANSWERED, icon=":material/pending:")
+    else:
+        st.markdown(severity_counts(shown, ruleset))
+        if not result.findings:
+            st.info(ruleset.meta.no_findings_note, icon=":material/info:")
+    for f in shown:
         finding_card(f, ruleset, ahead, key_prefix)
+    if held:
+        _held_note(held, ruleset, key_prefix)
     title = f"Not assessed: {len(result.not_assessed)} question(s)"
-    with st.expander(title, expanded=bool(result.not_assessed) and not result.findings):
+    with st.expander(title, expanded=bool(result.not_assessed) and not result.findings and not nothing_yet):
         if result.not_assessed:
             st.caption(ruleset.meta.not_assessed_note)
             st.markdown(safe_md("\n".join(f"- {ruleset.topic_title(n.topic)}: {md_escape(n.prompt)}"
                                            for n in result.not_assessed)))
         else:
             st.markdown("Every applicable question was answered.")
+
+
+def findings_strip(result: ScreeningResult, shown: list[Finding], held: list[Finding], ruleset: RuleSet) -> None:
+    """One compact block for phones, drawn into the caller's container keyed "findings_strip" (the page
+    style hides it on wider screens and keeps it at the top while scrolling)."""
+    if result.answered == 0 and not result.medications and not result.findings:
+        st.markdown("**Findings:** nothing answered yet.")
+        return
+    titles = "; ".join(f"{ruleset.meta.severities[f.severity].label} – {md_escape(f.title)}" for f in shown)
+    extra = f" · {len(held)} more once answered" if held else ""
+    st.markdown(f"**Findings:** {severity_counts(shown, ruleset)}{extra}" + (f"  \n{titles}" if titles else ""))

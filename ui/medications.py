@@ -113,4 +113,4 @@ def medication_table(rows: list[MedLine]) -> None:
         # cell is escaped like the rest of the page: a pasted line stays the text it was.
         st.table(table.map(lambda v: md_escape(v) if isinstance(v, str) else v), hide_index=True)
     else:   # a long list scrolls inside the grid instead of pushing the checklist far down
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")

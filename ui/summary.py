@@ -15,22 +15,28 @@ from screening.ruleset import RuleSet
 from .common import Screened, safe_md
 
 VIEWS = ("Clinician view", "Patient discussion view")
+SUMMARY_LABEL = "Summary for discussion: clinician and patient views"
 
 
-def summary_section(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> None:
+def summary_section(ruleset: RuleSet, screened: Screened, key_prefix: str = "", with_downloads: bool = False) -> None:
+    """The long summary, built only when its section is opened: a click elsewhere stays cheap."""
     result = screened.result
-    st.header("Summary for discussion")
-    st.caption(f"Screening date {result.screening_date.isoformat()} · {result.ruleset.name} "
-               f"{result.ruleset.version} · SHA-256 {result.ruleset.sha256}")
-    # Lazy tabs: only the open view is built and sent, so a click elsewhere stays cheap.
-    clinician, patient = st.tabs(list(VIEWS), key=f"{key_prefix}summary_view", on_change="rerun")
-    if clinician.open:
-        with clinician:
-            st.markdown(safe_md(clinician_markdown(result, ruleset, "###")))
-    if patient.open:
-        with patient:
-            st.markdown(safe_md(patient_markdown(result, ruleset, "###")))
-    downloads(ruleset, screened, key_prefix)
+    with st.expander(SUMMARY_LABEL, key=f"{key_prefix}summary_open", on_change="rerun",
+                     icon=":material/description:") as section:
+        if not section.open:
+            return
+        st.caption(f"Screening date {result.screening_date.isoformat()} · {result.ruleset.name} "
+                   f"{result.ruleset.version} · SHA-256 {result.ruleset.sha256}")
+        # Lazy tabs: only the open view is built and sent.
+        clinician, patient = st.tabs(list(VIEWS), key=f"{key_prefix}summary_view", on_change="rerun")
+        if clinician.open:
+            with clinician:
+                st.markdown(safe_md(clinician_markdown(result, ruleset, "###")))
+        if patient.open:
+            with patient:
+                st.markdown(safe_md(patient_markdown(result, ruleset, "###")))
+        if with_downloads:
+            downloads(ruleset, screened, key_prefix)
 
 
 def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> None:
@@ -40,24 +46,27 @@ def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> Non
     def full() -> ScreeningResult:
         return with_changes_ahead(ruleset, screened.answers, result, screened.medications)
 
-    cols = st.columns(4)
-    cols[0].download_button("Summary (Markdown)", data=lambda: render_markdown(full(), ruleset),
-                            file_name=f"ldn-screening-{stamp}.md", mime="text/markdown", on_click="ignore",
-                            icon=":material/download:", key=f"{key_prefix}dl_md")
-    cols[1].download_button("Summary (printable HTML)", data=lambda: render_html(full(), ruleset),
-                            file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore",
-                            icon=":material/download:", key=f"{key_prefix}dl_html")
-    cols[2].download_button("Answers (case file)", key=f"{key_prefix}dl_case",
-                            data=lambda: case_to_yaml(result.screening_date, screened.entered,
-                                                      medications=screened.medications),
-                            file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore",
-                            icon=":material/download:")
-    cols[3].download_button("Screening record (JSON)", key=f"{key_prefix}dl_record",
-                            data=lambda: make_record(result, screened.entered, screened.medications),
-                            file_name=f"ldn-record-{stamp}.json", mime="application/json", on_click="ignore",
-                            icon=":material/download:", help="Sealed with a SHA-256 so a pharmacist can verify it")
-    st.download_button("Screening for the record (FHIR R4 Bundle)", key=f"{key_prefix}dl_fhir",
-                       data=lambda: bundle_json(ruleset, result, screened.answers),
-                       file_name=f"ldn-screening-{stamp}.fhir.json", mime="application/fhir+json", on_click="ignore",
-                       icon=":material/download:", help="QuestionnaireResponse of the answers, one DetectedIssue per "
-                                                         "finding and the medication list, for an EHR")
+    with st.container(horizontal=True, key=f"{key_prefix}actions", gap="small"):
+        st.download_button("Summary (printable HTML)", data=lambda: render_html(full(), ruleset, screened.answers),
+                           file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore",
+                           icon=":material/print:", key=f"{key_prefix}dl_html", type="primary",
+                           help="Open the file and print it (Ctrl+P): page 1 holds the findings at a glance, the "
+                                "answers given, and lines for names and the date.")
+        st.download_button("Summary (Markdown)", data=lambda: render_markdown(full(), ruleset),
+                           file_name=f"ldn-screening-{stamp}.md", mime="text/markdown", on_click="ignore",
+                           icon=":material/download:", key=f"{key_prefix}dl_md")
+        st.download_button("Answers (case file)", key=f"{key_prefix}dl_case",
+                           data=lambda: case_to_yaml(result.screening_date, screened.entered,
+                                                     medications=screened.medications),
+                           file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore",
+                           icon=":material/download:")
+        st.download_button("Screening record (JSON)", key=f"{key_prefix}dl_record",
+                           data=lambda: make_record(result, screened.entered, screened.medications),
+                           file_name=f"ldn-record-{stamp}.json", mime="application/json", on_click="ignore",
+                           icon=":material/download:", help="Sealed so a pharmacist can verify it")
+        st.download_button("Screening for the record (FHIR R4 Bundle)", key=f"{key_prefix}dl_fhir",
+                           data=lambda: bundle_json(ruleset, result, screened.answers),
+                           file_name=f"ldn-screening-{stamp}.fhir.json", mime="application/fhir+json",
+                           on_click="ignore", icon=":material/download:",
+                           help="QuestionnaireResponse of the answers, one DetectedIssue per finding and the "
+                                "medication list, for an EHR")

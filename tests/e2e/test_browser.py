@@ -35,17 +35,14 @@ def choose(page: Page, question: str, option: str) -> None:
 
 
 def fill_date(page: Page, label: str, iso: str) -> None:
-    """Type a date into Streamlit's segmented date field (year, month, day spin buttons)."""
-    year, month, day = iso.split("-")
-    for part, value in (("year", year), ("month", month), ("day", day)):
-        page.get_by_role("spinbutton", name=f"{part}, {label}").type(value)
+    """Type a date into its YYYY-MM-DD text field; Enter commits it."""
+    page.get_by_role("textbox", name=label).fill(iso)
     page.keyboard.press("Enter")
-    page.get_by_role("heading", name="LDN safety screening").click()     # leaving the field commits it
     wait_idle(page)
 
 
 def test_clinician_answers_the_opioid_questions_and_sees_the_critical_finding(page: Page) -> None:
-    expect(page.get_by_text("LDN safety screening").first).to_be_visible()
+    expect(page.get_by_text("LDN) safety screening").first).to_be_visible()
     choose(page, "Is the patient taking any opioid now, prescribed or not?", "Yes")
     alert = page.get_by_role("alert").filter(has_text="CRITICAL: Current opioid use")
     expect(alert).to_be_visible()
@@ -59,7 +56,11 @@ def test_recent_short_acting_opioid_shows_days_and_threshold_date(page: Page) ->
     choose(page, "Has the patient taken any opioid in the past 30 days", "Yes")
     fill_date(page, "Screening date", "2026-11-23")
     fill_date(page, "Date of the last opioid dose", "2026-11-20")
-    # agent and formulation left unanswered: treated as long-acting, never as no concern
+    # agent and formulation left unanswered: treated as long-acting, never as no concern; these findings
+    # wait until the agent and formulation are answered, or until the user asks for every finding
+    expect(page.get_by_text("more finding(s)")).to_be_visible()
+    page.get_by_role("button", name="Show every finding now").click()
+    wait_idle(page)
     expect(page.get_by_role("alert").filter(has_text="Long-acting or unknown opioid 3 days ago")).to_be_visible()
     expect(page.get_by_text("INFO: Opioid agent or formulation not known")).to_be_visible()
 

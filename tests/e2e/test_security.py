@@ -342,6 +342,8 @@ def test_the_app_connects_to_nothing_but_loopback(browser: Browser, app_url: str
             s.choose(THYROID, "No")
             s.paste_list(["Norco 10/325 1 tab q6h prn", "levothyroxine 75 mcg daily", "gabapentin 300 mg tid"])
             expect(s.page.get_by_text("3 lines read:")).to_be_visible()
+            s.page.get_by_text("Summary for discussion: clinician and patient views").click()   # opened on request
+            s.settle()
             s.page.get_by_role("tab", name="Patient discussion view").click()
             s.settle()
             s.page.wait_for_timeout(1500)     # anything the page or the server fetches lazily
