@@ -25,8 +25,9 @@ _MD_LEADING = re.compile(r"^(\s*)(?:([-+#=>])|(\d+)([.)]))")  # markup only at t
 _WORD_JOINER = "\u2060"
 # GFM autolinks (scheme://, www., e-mail) and Streamlit :shortcodes: are found after escapes are resolved,
 # so only there an invisible word joiner breaks them; ordinary text keeps its colons and at-signs as typed.
-_AUTOLINKS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?=//)|www(?=\.)|(?<=\S)@(?=\S)|:(?=[\w/+\\-]+:)",
-                        re.IGNORECASE)
+# Streamlit's :color[text] directives are found even with the bracket escaped, so their colon is broken too.
+_AUTOLINKS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?=//)|www(?=\.)|(?<=\S)@(?=\S)|:(?=[\w/+\\-]+:)"
+                        r"|:(?=[A-Za-z][\w-]*\\?\[)", re.IGNORECASE)
 
 
 def md_escape(text: str) -> str:

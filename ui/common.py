@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -30,9 +32,13 @@ def cached_ruleset(rules_dir: str) -> RuleSet:
     return load_ruleset(rules_dir)
 
 
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")
+
+
 def safe_md(text: str) -> str:
-    """Streamlit reads $...$ as maths; clinical text uses $ for money."""
-    return text.replace("$", "\\$")
+    """Streamlit reads $...$ as maths; clinical text uses $ for money. A dollar already escaped (user text
+    through md_escape) stays escaped: escaping it twice would make it live again."""
+    return _UNESCAPED_DOLLAR.sub(r"\1\\$", text)
 
 
 @dataclass(frozen=True)

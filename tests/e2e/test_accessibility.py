@@ -318,5 +318,5 @@ def test_the_whole_checklist_can_be_completed_with_the_keyboard_only(page: Page)
     assert set(log) == {cq.question.id for cq in ruleset.questions}, log      # every question applies here
     # the keyboard entered what was meant: tramadol, immediate-release, 9 days ago -> the 7-13 day warning
     expect(page.get_by_test_id("stAlert").filter(has_text="WARNING: Short-acting opioid 7 to 13 days ago")
-           ).to_contain_text("Short-acting opioid 9 days ago")
+           ).to_contain_text("Short-acting opioid taken 9 days ago")
     expect(page.get_by_test_id("stAlert").filter(has_text="CRITICAL:")).to_have_count(0)

@@ -61,8 +61,11 @@ def test_recent_short_acting_opioid_shows_days_and_threshold_date(page: Page) ->
     expect(page.get_by_text("more finding(s)")).to_be_visible()
     page.get_by_role("button", name="Show every finding now").click()
     wait_idle(page)
-    expect(page.get_by_role("alert").filter(has_text="Long-acting or unknown opioid 3 days ago")).to_be_visible()
-    expect(page.get_by_text("INFO: Opioid agent or formulation not known")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Long-acting or unknown opioid taken 3 days ago")).to_be_visible()
+    # one cause, one card: "agent or formulation not known" is named inside the critical card's detail
+    expect(page.get_by_text("INFO: Opioid agent or formulation not known")).to_have_count(0)
+    page.get_by_text("Why, what to discuss, sources: Long-acting or unknown opioid within 14 days").click()
+    expect(page.get_by_text("Also found with the same cause").first).to_be_visible()
 
 
 def test_loading_a_case_file_fills_the_checklist(page: Page) -> None:
@@ -70,7 +73,7 @@ def test_loading_a_case_file_fills_the_checklist(page: Page) -> None:
         str(ROOT / "cases" / "tramadol-stopped-9-days.yaml"))
     wait_idle(page)
     expect(page.get_by_text("Loaded tramadol-stopped-9-days.yaml")).to_be_visible()
-    expect(page.get_by_role("alert").filter(has_text="Short-acting opioid 9 days ago")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Short-acting opioid taken 9 days ago")).to_be_visible()
 
 
 def test_pharmacist_takes_the_list_from_a_csv_column(page: Page, tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ from playwright.sync_api import Browser, expect
 from tests.e2e.server import ROOT, free_port, wait_idle
 from tests.test_hostile_inputs import HOSTILE
 
+CASE_UPLOAD = '[data-testid="stFileUploaderDropzoneInput"][accept*=".yaml"]'   # the sidebar also has the FHIR import
+
 pytestmark = pytest.mark.browser
 
 MARKER = "Zanzibar-1850-03-17"
@@ -116,7 +118,7 @@ def test_hostile_uploads_never_take_the_server_down(browser: Browser, tmp_path: 
             page.get_by_role("radiogroup", name="Is the patient taking any opioid now, prescribed or not?") \
                 .get_by_text("Yes", exact=True).click()
             wait_idle(page)
-            sidebar_upload = page.get_by_test_id("stSidebarUserContent").get_by_test_id("stFileUploaderDropzoneInput")
+            sidebar_upload = page.get_by_test_id("stSidebarUserContent").locator(CASE_UPLOAD)
             for name, path in files.items():
                 sidebar_upload.set_input_files(str(path))
                 wait_idle(page, 30_000)
@@ -133,7 +135,8 @@ def test_hostile_uploads_never_take_the_server_down(browser: Browser, tmp_path: 
             wait_idle(page, 30_000)
             expect(page.get_by_text("at most 500 are read").first).to_be_visible()
             assert page.get_by_role("button", name="Use 60000 rows").count() == 0
-            page.get_by_role("button", name="Start a new screening").click()
+            page.get_by_role("button", name="Start a new screening").click()      # it asks first
+            page.get_by_role("button", name="Discard the answers and start again").click()
             wait_idle(page)
             expect(page.get_by_text("Started a new screening")).to_be_visible()
             assert page.get_by_test_id("stException").count() == 0
