@@ -271,6 +271,7 @@ class MedicationMatcher:
         self._long_markers = _marker_index(vocabulary.long_acting_markers)
         self._local_markers = _marker_index(vocabulary.local_route_markers)
         self._stopped_markers = _marker_index(vocabulary.stopped_markers)
+        self._stopped_not_after = frozenset(w for text in vocabulary.stopped_not_after for w in normalise(text))
         self._asides = frozenset(w for a in vocabulary.aside_words for w in normalise(a)[:1])
         self._places = frozenset(w for a in vocabulary.place_words for w in normalise(a)[:1])
         self._places_after = frozenset(w for a in vocabulary.place_words_after for w in normalise(a)[:1])
@@ -497,7 +498,8 @@ class MedicationMatcher:
         named = {p for f in found for p in range(f.start, f.end)}
         covered = {p for f in found if f.certain for p in range(f.start, f.end)}
         stopped_spans = [(a, b) for a, b in self._positions(words, self._stopped_markers)
-                         if not named.intersection(range(a, b))]   # "DC" in Dimetane DC is the product
+                         if not named.intersection(range(a, b))    # "DC" in Dimetane DC is the product
+                         and not (a > 0 and words[a - 1] in self._stopped_not_after)]   # "until finished"
         covered |= {p for a, b in stopped_spans for p in range(a, b)}
         leftover = [words[i] for i in range(len(words)) if i not in covered and not self._accounted_for(words[i])]
         stopped = bool(stopped_spans)

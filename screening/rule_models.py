@@ -476,6 +476,8 @@ class MedicationVocabulary(_Strict):
                                                                              "one may hide the opioid")
     label_conventions: list[LabelConvention] = Field(default_factory=list)
     stopped_markers: list[Name] = Field(default_factory=list, description="phrases that mark a line as past use")
+    stopped_not_after: list[Name] = Field(default_factory=list, description="words that make a following stopped "
+                                          "marker a direction on a current line ('take until finished')")
     aside_words: list[Name] = Field(default_factory=list, description="words that start an indication or aside: "
                                                                       "route and long-acting words after them do "
                                                                       "not belong to the product")
