@@ -11,15 +11,14 @@ from typing import Any
 
 import streamlit as st
 
-from screening.answers import parse_answers
 from screening.conditions import Answered, walk
 from screening.app_state import PREFIX, raw_answers
-from screening.engine import applicable_answers, screen
 from screening.errors import FieldProblem
 from screening.loader import load_ruleset
 from screening.report import ahead_text
 from screening.result_models import Finding, ScreeningResult
 from screening.ruleset import RuleSet
+from screening.session import Screening
 from screening.timeline import with_changes_ahead
 
 ICONS = {"critical": ":material/dangerous:", "warning": ":material/warning:", "info": ":material/info:"}
@@ -85,10 +84,8 @@ def current(ruleset: RuleSet, prefix: str = PREFIX) -> Screened:
 
 def evaluate_raw(ruleset: RuleSet, screening_date: date, medications: list[str] | None,
                  raw: dict[str, Any]) -> Screened:
-    answers, problems = parse_answers(ruleset, raw, screening_date, field_prefix="")
-    visible, _ = applicable_answers(ruleset, answers, screening_date)
-    return Screened(raw, answers, problems, visible, screen(ruleset, answers, screening_date, medications=medications),
-                    medications)
+    s = Screening.of(ruleset, raw, screening_date, medications, field_prefix="")   # the core's unit of work
+    return Screened(raw, s.answers, s.problems, s.visible, s.result, medications)
 
 
 def ahead_for(ruleset: RuleSet, screened: Screened) -> Callable[[Finding], str | None]:

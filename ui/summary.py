@@ -61,7 +61,7 @@ def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> Non
                            file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore",
                            icon=":material/download:")
         st.download_button("Screening record (JSON)", key=f"{key_prefix}dl_record",
-                           data=lambda: make_record(result, screened.entered, screened.medications),
+                           data=lambda: make_record(result, screened.answers, screened.medications),
                            file_name=f"ldn-record-{stamp}.json", mime="application/json", on_click="ignore",
                            icon=":material/download:", help="Sealed so a pharmacist can verify it")
         st.download_button("Screening for the record (FHIR R4 Bundle)", key=f"{key_prefix}dl_fhir",
