@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from screening.loader import DEFAULT_RULES_DIR
+from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "cases" / "tramadol-stopped-9-days.yaml"
@@ -28,7 +28,7 @@ def test_check_prints_findings_not_assessed_and_ruleset_as_json() -> None:
     assert {"rule_id", "category", "severity", "summary", "detail", "sources"} <= set(first)
     assert first["rule_id"] == "opioid-short-acting-7-to-13-days" and first["severity"] == "warning"
     assert {"question_id", "topic"} <= set(out["not_assessed"][0])
-    assert out["ruleset"]["version"] == "1.0.0" and len(out["ruleset"]["sha256"]) == 64
+    assert out["ruleset"]["version"] == load_ruleset().version and len(out["ruleset"]["sha256"]) == 64
 
 
 def test_check_date_option_overrides_the_case_date() -> None:
