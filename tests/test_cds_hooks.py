@@ -121,7 +121,8 @@ def test_a_wrong_hook_with_a_naltrexone_order_gets_no_cards_from_the_other_servi
 
 
 @needs_samples
-def test_marine542_ldn_order_gives_the_transplant_card_and_no_opioid_card(client: TestClient) -> None:
+def test_marine542_ldn_order_gives_the_transplant_card_and_no_opioid_card(client: TestClient,
+                                                                         ruleset: RuleSet) -> None:
     resources = sample_resources(MARINE)
     pid = patient_of(resources)["id"]
     response = post(client, SIGN, hook_request(pid, [ldn_order(pid)], prefetch_of(resources)))
@@ -133,7 +134,7 @@ def test_marine542_ldn_order_gives_the_transplant_card_and_no_opioid_card(client
     transplant = next(c for c in cards if c["summary"].startswith("Transplant"))
     assert transplant["indicator"] == "warning"
     assert "**Why it matters.**" in transplant["detail"] and "**Sources.**" in transplant["detail"]
-    assert "1.0" in transplant["source"]["label"]
+    assert ruleset.version in transplant["source"]["label"]      # the rule-set version the card came from
     assert all(r["display"] for r in transplant["overrideReasons"])
     info = cards[-1]
     assert info["indicator"] == "info" and info["links"][0]["url"] == "https://ldn.example.org/"
