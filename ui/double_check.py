@@ -111,7 +111,7 @@ def record_section(ruleset: RuleSet) -> None:
     with st.container(border=True):
         st.subheader("1. The first screening", anchor=False)
         st.file_uploader("Screening record (JSON) to check", type=["json"], key=UPLOAD_KEY,
-                         on_change=_on_record_upload, args=(ruleset,))
+                         on_change=_on_record_upload, args=(ruleset,), max_upload_size=1)
         if "dc_not_record" in st.session_state:
             st.error("**NOT A SCREENING RECORD.** " + md_escape(st.session_state["dc_not_record"])
                      + " Nothing was loaded.", icon=":material/description:")

@@ -30,7 +30,7 @@ def _undo_csv() -> None:
 
 def _csv_loader() -> None:
     with st.expander("Or take the list from a CSV file"):
-        upload = st.file_uploader("CSV file", type=["csv"], key="med_csv")
+        upload = st.file_uploader("CSV file", type=["csv"], key="med_csv", max_upload_size=1)
         if upload is None:
             return
         try:
