@@ -67,6 +67,9 @@ def load_case(page: Page, name: str) -> None:
     page.get_by_test_id("stSidebarUserContent").locator(CASE_UPLOAD).set_input_files(
         str(ROOT / "cases" / name))
     settle(page)
+    # the load's own rerun sets the checklist and the list box: wait for it before typing anything
+    expect(page.get_by_test_id("stSidebarUserContent").get_by_text(f"Loaded {name}")).to_be_visible(timeout=15_000)
+    settle(page)
 
 
 def scroll_main(page: Page, to: str = "e.scrollHeight") -> None:
@@ -202,8 +205,9 @@ def test_the_printout_fits_four_findings_in_three_a4_pages_with_the_glance_on_pa
     page = desktop
     load_case(page, "tramadol-stopped-9-days.yaml")
     # four cards of four causes (one cause gives one card): naltrexone, interval, thyroid, immunosuppressant
-    page.get_by_role("textbox", name="Medication list").fill(
-        "levothyroxine 75 mcg daily\nReVia 50 mg daily\ntacrolimus 1 mg bid")
+    box = page.get_by_role("textbox", name="Medication list")
+    box.fill("levothyroxine 75 mcg daily\nReVia 50 mg daily\ntacrolimus 1 mg bid")
+    expect(box).to_have_value("levothyroxine 75 mcg daily\nReVia 50 mg daily\ntacrolimus 1 mg bid")
     page.keyboard.press("Control+Enter")
     settle(page)
     expect(page.get_by_text("3 lines read: 3 recognised, 0 not recognised")).to_be_visible(timeout=15_000)
