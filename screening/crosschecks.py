@@ -361,20 +361,15 @@ class RuleSetChecker:
                 yield loc.file, f'question "{q.id}"', "help", q.help or ""
                 for o in q.options or []:
                     yield loc.file, f'question "{q.id}"', f"options.{o.value}", f"{o.label} {o.help or ''}"
-            for r in loc.model.rules:  # type: ignore[attr-defined]
-                w = r.wording
-                for field in ("summary", "why", "would_change", "patient", "sources_disagree", "patient_title"):
-                    yield loc.file, f'rule "{r.id}"', f"wording.{field}", getattr(w, field) or ""
-                for i, d in enumerate(w.discuss):
-                    yield loc.file, f'rule "{r.id}"', f"wording.discuss[{i}]", d
-                yield loc.file, f'rule "{r.id}"', "title", r.title
-            for c in loc.model.contradictions:  # type: ignore[attr-defined]
-                w = c.wording
-                for field in ("summary", "why", "would_change", "patient", "sources_disagree", "patient_title"):
-                    yield loc.file, f'contradiction "{c.id}"', f"wording.{field}", getattr(w, field) or ""
-                for i, d in enumerate(w.discuss):
-                    yield loc.file, f'contradiction "{c.id}"', f"wording.discuss[{i}]", d
-                yield loc.file, f'contradiction "{c.id}"', "title", c.title
+            worded = (("rule", loc.model.rules), ("contradiction", loc.model.contradictions))  # type: ignore[attr-defined]
+            for kind, items in worded:
+                for r in items:          # rules and contradictions carry the same wording fields
+                    w = r.wording
+                    for field in ("summary", "why", "would_change", "patient", "sources_disagree", "patient_title"):
+                        yield loc.file, f'{kind} "{r.id}"', f"wording.{field}", getattr(w, field) or ""
+                    for i, d in enumerate(w.discuss):
+                        yield loc.file, f'{kind} "{r.id}"', f"wording.discuss[{i}]", d
+                    yield loc.file, f'{kind} "{r.id}"', "title", r.title
 
     def check_forbidden_words(self) -> Iterator[Problem]:
         for file, where, field, text in self._wordings():

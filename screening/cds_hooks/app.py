@@ -123,15 +123,21 @@ def create_app(ruleset: RuleSet | None = None, settings: Settings | None = None,
     async def services() -> dict[str, Any]:
         return discovery(ruleset)
 
-    @app.post("/cds-services/{service_id}")
-    async def call(service_id: str, request: Request) -> JSONResponse:
-        hook = service_hook(ruleset, service_id)
-        if hook is None:
+    def refused(service_id: str, request: Request) -> JSONResponse | None:
+        """404 for an unknown service, 401 for a caller that does not authenticate; None when both pass."""
+        if service_hook(ruleset, service_id) is None:
             return _error(404, f'no CDS service "{service_id}"')
         try:
             authenticate(request, service_id)
         except AuthError as exc:
             return _error(401, str(exc))
+        return None
+
+    @app.post("/cds-services/{service_id}")
+    async def call(service_id: str, request: Request) -> JSONResponse:
+        if (refusal := refused(service_id, request)) is not None:
+            return refusal
+        hook = service_hook(ruleset, service_id)
         try:
             body = await json_body(request)
             if other_hook(body, hook):
@@ -152,12 +158,8 @@ def create_app(ruleset: RuleSet | None = None, settings: Settings | None = None,
 
     @app.post("/cds-services/{service_id}/feedback")
     async def give_feedback(service_id: str, request: Request) -> JSONResponse:
-        if service_hook(ruleset, service_id) is None:
-            return _error(404, f'no CDS service "{service_id}"')
-        try:
-            authenticate(request, service_id)
-        except AuthError as exc:
-            return _error(401, str(exc))
+        if (refusal := refused(service_id, request)) is not None:
+            return refusal
         try:
             feedback.add(service_id, await json_body(request))
         except BadRequest as exc:
