@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from screening.case_file import load_case  # noqa: E402
-from screening.engine import screen_case  # noqa: E402
 from screening.loader import load_ruleset  # noqa: E402
+from screening.session import Screening  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < args.seconds:
         for case in cases:
-            screen_case(ruleset, case)
+            Screening.from_case(ruleset, case).result
         count += len(cases)
     elapsed = time.perf_counter() - start
     print(f"rule set load + validate + compile: {load_ms:.1f} ms (once per process)")

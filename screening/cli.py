@@ -64,9 +64,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         text = screening.markdown()
     elif args.format == "fhir":
-        from .fhir_export import bundle_json   # fhir.resources: only this format needs it
-
-        text = bundle_json(screening.ruleset, screening.result, screening.answers)
+        text = screening.fhir_bundle()
     else:
         text = screening.html()
     sys.stdout.write(text)

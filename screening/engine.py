@@ -11,8 +11,7 @@ from datetime import date, timedelta
 from itertools import product
 from typing import Any
 
-from .answers import answer_label, parse_answers
-from .case_file import CaseFile
+from .answers import answer_label
 from .errors import FieldProblem
 from .conditions import contributing
 from .result_models import (AlsoFound, Finding, InputProblem, MedLine, NotAssessed, ScreeningResult, SourceRef,
@@ -286,7 +285,7 @@ def merge_by_cause(ruleset: RuleSet, found: list[tuple[Finding, int]]) -> list[F
 def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
            input_problems: list[FieldProblem] | None = None, medications: list[str] | None = None,
            med_rows: list[MedLine] | None = None) -> ScreeningResult:
-    """Screen typed answers (see parse_answers) and an optional medication list on a screening date.
+    """Screen typed answers (Screening parses them) and an optional medication list on a screening date.
 
     The list's classes become yes/no facts that rules test like answers; with no list (or only blank
     lines) the facts are unknown, so no rule fires or stays silent because of them, and the missing
@@ -318,14 +317,3 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
         ruleset=ruleset.info, medications=meds if medications is not None or med_rows is not None else None,
     )
 
-
-def screen_raw(ruleset: RuleSet, raw_answers: Mapping[str, Any], screening_date: date,
-               medications: list[str] | None = None) -> ScreeningResult:
-    """Parse untyped answers field by field, then screen; unusable answers are reported, not fatal."""
-    answers, problems = parse_answers(ruleset, raw_answers, screening_date)
-    return screen(ruleset, answers, screening_date, problems, medications)
-
-
-def screen_case(ruleset: RuleSet, case: CaseFile) -> ScreeningResult:
-    """Screen a parsed case file on its own screening date."""
-    return screen_raw(ruleset, case.answers, case.screening_date, case.medication_lines())

@@ -2,9 +2,19 @@
 
     ScreeningError                 base: never raised itself
     ├── RuleSetError               the rule files do not form a valid rule set; carries every Problem
-    └── InputError                 a case file or an answer is unusable; carries every FieldProblem
-        └── NotARecord             (screening/record.py) a file given as a screening record is not one at all;
-                                   a record that was *changed* is read and reported by status instead
+    ├── InputError                 a case file or an answer is unusable; carries every FieldProblem
+    │   └── NotARecord             a file given as a screening record is not one at all; a record that
+    │                              was *changed* is read and reported by status instead
+    ├── UnreadableText             (also a ValueError) text that is not the format it claims
+    │   ├── YamlError              not YAML we accept (tags, duplicate keys, too deep); says the line
+    │   └── JsonError              not JSON we accept (duplicate keys, too deep); says the line
+    ├── Unresolved                 (also a ValueError) a combined double-check was asked for while
+    │                              disagreements remain
+    └── ServiceError               the CDS Hooks service (screening/cds_hooks/), one per HTTP answer
+        ├── BadRequest             400: not a usable CDS Hooks call
+        ├── DataUnavailable        412: the record is neither in the prefetch nor fetchable
+        ├── AuthError              401: the client's token was refused (never echoes the token)
+        └── SettingsError          the service cannot start as configured (names the variable)
 
 Rule-set problems stop everything (fail closed). Input problems are reported at the field and the
 rest of the input is kept, so a caller can show the message and go on.
@@ -65,3 +75,47 @@ class InputError(ScreeningError):
 
     def report(self) -> str:
         return "\n".join(f"{self.source}: {p}" for p in self.problems)
+
+
+class NotARecord(InputError):
+    """The file is not a screening record at all (not JSON, not a record's fields): nothing to verify.
+
+    Distinct from a record that *was* changed after it was written: that one is read, and verify_record
+    returns it with status "changed"."""
+
+
+class UnreadableText(ScreeningError, ValueError):
+    """Text that is not the format it claims; the message gives the line. A ValueError too, so a parser's
+    caller that catches ValueError keeps working."""
+
+
+class YamlError(UnreadableText):
+    """The text is not YAML we accept; the message gives the line."""
+
+
+class JsonError(UnreadableText):
+    """The text is not JSON we accept; the message gives the line."""
+
+
+class Unresolved(ScreeningError, ValueError):
+    """Combined double-check answers were asked for while disagreements remain."""
+
+
+class ServiceError(ScreeningError):
+    """The CDS Hooks service refuses a call or cannot start; each subclass is one kind of answer."""
+
+
+class BadRequest(ServiceError):
+    """HTTP 400: the request is not a usable CDS Hooks call; the message says what is wrong."""
+
+
+class DataUnavailable(ServiceError):
+    """HTTP 412: the record could be neither taken from the prefetch nor fetched from fhirServer."""
+
+
+class AuthError(ServiceError):
+    """Why a token was refused; the message says which check failed and never echoes the token."""
+
+
+class SettingsError(ServiceError):
+    """The service cannot start as configured; the message names the variable and the fix."""

@@ -38,10 +38,10 @@ from typing import Any
 
 from .conditions import (AllOf, Answered, AnyOf, Compare, Condition, DaysSince, Equals, In, Lookup, NotOf,
                          leaf_question)
-from .engine import applicable_answers
 from .medications import fact_lines
 from .result_models import Finding, MedLine, ScreeningResult
 from .ruleset import CompiledQuestion, RuleSet
+from .session import Screening
 
 FHIR_BASE = "https://ldn-screening.example/fhir"
 """Base of every canonical URL and code system this export names. The project has no published home,
@@ -473,12 +473,11 @@ def _not_assessed_issue(ruleset: RuleSet, names: Names, result: ScreeningResult,
     }
 
 
-def build_bundle(ruleset: RuleSet, result: ScreeningResult, answers: Mapping[str, Any],
-                 base: str = FHIR_BASE) -> dict[str, Any]:
+def build_bundle(screening: Screening, base: str = FHIR_BASE) -> dict[str, Any]:
     """A screening as a FHIR R4 `collection` Bundle (JSON-ready dict).
 
-    `answers` are the typed answers that were screened; only those that count (their question
-    applies) go into the QuestionnaireResponse, as the engine uses only those.
+    Only the answers that count (their question applies: `screening.used`) go into the
+    QuestionnaireResponse, as the engine uses only those.
 
     Medication lines become MedicationStatements with status `unknown` and the line as text: the
     list is pasted as it stands in a record or on labels, and the tool never asks whether each
@@ -486,8 +485,8 @@ def build_bundle(ruleset: RuleSet, result: ScreeningResult, answers: Mapping[str
     screening still reads every line as current, which the findings that cite them say. Their
     `subject` is a display-only reference: the tool records no patient identity.
     """
+    ruleset, result, effective = screening.ruleset, screening.result, screening.used
     names = Names(ruleset, base)
-    _, effective = applicable_answers(ruleset, answers, result.screening_date)
     qr_ref = _urn()
     meds = [m for m in result.medications or [] if m.status != "empty"]
     med_refs = {m.number: _urn() for m in meds}
@@ -532,11 +531,10 @@ def questionnaire_json(ruleset: RuleSet, base: str = FHIR_BASE) -> str:
     return _dumps(data)
 
 
-def bundle_json(ruleset: RuleSet, result: ScreeningResult, answers: Mapping[str, Any],
-                base: str = FHIR_BASE) -> str:
+def bundle_json(screening: Screening, base: str = FHIR_BASE) -> str:
     """The screening Bundle as JSON text, checked against the R4B model first (the app's download)."""
     from fhir.resources.R4B.bundle import Bundle
 
-    data = _fhir_strings(build_bundle(ruleset, result, answers, base))
+    data = _fhir_strings(build_bundle(screening, base))
     Bundle.model_validate(data)
     return _dumps(data)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .case_file import CaseFile, load_case
-from .engine import screen_case
+from .session import Screening
 from .errors import InputError
 from .result_models import ScreeningResult
 from .ruleset import RuleSet
@@ -38,7 +38,7 @@ def case_offences(ruleset: RuleSet, case: CaseFile, name: str) -> list[Offence]:
     """What differs between a case's declared result and what the screening gives (empty when it agrees)."""
     if case.expected is None:
         return []
-    result: ScreeningResult = screen_case(ruleset, case)
+    result: ScreeningResult = Screening.from_case(ruleset, case).result
     out = [Offence(name, f"input problem: {p.field}: {p.message}") for p in result.input_problems]
     got = {(f.rule_id, f.severity) for f in result.findings}
     want = {(e.rule_id, e.severity) for e in case.expected.findings}

@@ -26,12 +26,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import limits
-from .answers import parse_answers
 from .case_file import check_answer_values, check_screening_date
-from .engine import screen_raw
-from .errors import FieldProblem, InputError
+from .errors import FieldProblem, NotARecord
 from .result_models import ScreeningResult
 from .ruleset import RuleSet
+from .session import Screening
 from .yaml_io import JsonError, load_json, shorten
 
 RECORD_FORMAT = "ldn-screening-record/2"
@@ -40,11 +39,6 @@ KEY_ENV = "LDN_RECORD_KEY"
 _SEAL_FIELDS = ("record_sha256", "signature")
 
 
-class NotARecord(InputError):
-    """The file is not a screening record at all (not JSON, not a record's fields): nothing to verify.
-
-    Distinct from a record that *was* changed after it was written: that one is read, and verify_record
-    returns it with status "changed"."""
 
 
 class _Strict(BaseModel):
@@ -278,8 +272,8 @@ def verify_record(text: str, ruleset: RuleSet, source: str = "record", key: byte
         messages.append("The file is not byte for byte as it was written (it was edited or reformatted). "
                         "Do not rely on it.")
     same = record.ruleset.sha256 == ruleset.sha256
-    _, answer_problems = parse_answers(ruleset, record.answers, record.screening_date)
     again = rescreen(record, ruleset)
+    answer_problems = again.problems
     stored_open = list(record.not_assessed)
     recomputed_open = [n.question_id for n in again.result.not_assessed]
     if same and (again.changes or stored_open != recomputed_open) and status != "changed":
@@ -317,12 +311,14 @@ class Rescreen(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     result: ScreeningResult
+    problems: list[FieldProblem]
     changes: list[FindingChange]
     ruleset_changed: bool
 
 
 def rescreen(record: ScreeningRecord, ruleset: RuleSet) -> Rescreen:
-    result = screen_raw(ruleset, record.answers, record.screening_date, record.medications)
+    screening = Screening.of(ruleset, record.answers, record.screening_date, record.medications)
+    result = screening.result
     before = {f.rule_id: f for f in record.findings}
     after = {f.rule_id: RecordFinding(rule_id=f.rule_id, severity=f.severity, summary=f.summary)
              for f in result.findings}
@@ -332,4 +328,4 @@ def rescreen(record: ScreeningRecord, ruleset: RuleSet) -> Rescreen:
                 for r in after if r in before and before[r] != after[r]]
     if len(before) != len(record.findings):      # a rule listed twice in the stored findings
         changes.append(FindingChange(rule_id="(duplicate)", change="removed", before=record.findings[0], after=None))
-    return Rescreen(result=result, changes=changes, ruleset_changed=record.ruleset.sha256 != ruleset.sha256)
+    return Rescreen(result=result, problems=screening.problems, changes=changes, ruleset_changed=record.ruleset.sha256 != ruleset.sha256)

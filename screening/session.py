@@ -82,8 +82,12 @@ class Screening:
 
     @property
     def entered(self) -> dict[str, Any]:
-        """The raw values a person actually gave (unanswered questions left out)."""
-        return {k: v for k, v in self.raw.items() if v is not None}
+        """The raw values a person actually gave (unanswered and blank questions left out)."""
+        return {k: v for k, v in self.raw.items() if v is not None and not (isinstance(v, str) and not v.strip())}
+
+    def with_answers(self, raw: Mapping[str, Any]) -> Screening:
+        """Another screening of other answers, on the same rules, date and medication list."""
+        return Screening(self.ruleset, dict(raw), self.screening_date, self.medications, self.field_prefix)
 
     # ---- what it gives -------------------------------------------------------------------------------
 
@@ -106,8 +110,9 @@ class Screening:
         return answers_to_json(self.answers)
 
     def case_yaml(self, title: str | None = None) -> str:
-        """The answers as a case file that reads back to the same screening."""
-        return case_to_yaml(self.screening_date, self.answers, title,
+        """The answers as given, as a case file that reads back to the same screening. An unusable value is
+        written as it was entered, so loading the file shows the same problem instead of losing the entry."""
+        return case_to_yaml(self.screening_date, self.entered, title,
                             None if self.medications is None else list(self.medications))
 
     def record_text(self) -> str:
@@ -126,7 +131,14 @@ class Screening:
 
         return render_markdown(self.result_with_changes, self.ruleset)
 
+    def fhir_bundle(self) -> str:
+        """A FHIR R4 Bundle: QuestionnaireResponse, DetectedIssues, MedicationStatements (fhir_export.py)."""
+        from .fhir_export import bundle_json   # fhir.resources: only this export needs it
+
+        return bundle_json(self)
+
     def html(self) -> str:
+        """The printable summary; page 1 also lists the answers given."""
         from .report import render_html
 
-        return render_html(self.result_with_changes, self.ruleset)
+        return render_html(self.result_with_changes, self.ruleset, self.answers)

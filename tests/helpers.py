@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from screening.engine import screen_raw
 from screening.result_models import ScreeningResult
+from screening.session import Screening
 from screening.ruleset import RuleSet
 
 SCREENING_DATE = date(2026, 11, 23)
@@ -17,7 +17,7 @@ def days_ago(n: int) -> str:
 
 
 def run(ruleset: RuleSet, answers: dict[str, Any], on: date = SCREENING_DATE) -> ScreeningResult:
-    return screen_raw(ruleset, answers, on)
+    return Screening.of(ruleset, answers, on).result
 
 
 def fired(result: ScreeningResult) -> dict[str, str]:

@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from screening.app_state import case_widget_values
+from screening.session import Screening
 from screening.case_file import parse_case
-from screening.engine import MEDICATION_TOPIC, screen_raw
+from screening.engine import MEDICATION_TOPIC
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.report import md_escape
 from screening.ruleset import RuleSet
@@ -83,7 +84,7 @@ def test_skip_logic_shows_agent_and_date_only_after_recent_use() -> None:
 def test_progress_counts_answered_of_applicable() -> None:
     at = answer(answer(start(), "opioid_current", "no"), "opioid_past_30_days", "yes")
     progress = texts(at)
-    counted = screen_raw(load_ruleset(), {"opioid_current": "no", "opioid_past_30_days": "yes"}, SCREENING_DATE)
+    counted = Screening.of(load_ruleset(), {"opioid_current": "no", "opioid_past_30_days": "yes"}, SCREENING_DATE).result
     assert counted.answered == 2
     assert f"2 of {counted.applicable} applicable questions answered" in progress
 
@@ -121,7 +122,7 @@ def test_hidden_answers_come_back_when_the_question_shows_again() -> None:
 def test_unanswered_questions_are_listed_as_not_assessed() -> None:
     at = answer(start(), "opioid_current", "no")
     page = texts(at)
-    open_items = len(screen_raw(load_ruleset(), {"opioid_current": "no"}, SCREENING_DATE).not_assessed)
+    open_items = len(Screening.of(load_ruleset(), {"opioid_current": "no"}, SCREENING_DATE).result.not_assessed)
     assert open_items > 10
     assert f"Not assessed: {open_items} question(s)" in page
     assert "never a sign of no concern" in page

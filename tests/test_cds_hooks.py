@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from fhirpathpy import evaluate
 
 from screening.case_file import parse_case
+from screening.session import Screening
 from screening.cds_hooks.app import create_app
 from screening.cds_hooks.service import FeedbackStore
 from screening.cds_hooks.settings import Settings
-from screening.engine import screen_case
 from screening.fhir_import import import_record, record_case_yaml
 from screening.ruleset import RuleSet
 
@@ -150,7 +150,7 @@ def test_cards_are_the_findings_the_app_gives_for_the_same_record(client: TestCl
     cards = check_response(post(client, SIGN, hook_request(pid, [ldn_order(pid)], prefetch_of(resources))).json())
     # the app: import the whole record, load it as a case file, screen it
     case = parse_case(record_case_yaml(import_record(ruleset, resources, DAY)), f"{path.stem}.yaml")
-    app_result = screen_case(ruleset, case)
+    app_result = Screening.from_case(ruleset, case).result
     assert [(c["summary"], c["indicator"]) for c in cards if c["summary"] != cards[-1]["summary"]] == \
         [(f.summary, f.severity) for f in app_result.findings]
     assert cards[-1]["summary"].startswith(f"{len(app_result.not_assessed)} screening questions")
@@ -305,8 +305,7 @@ def test_no_patient_data_reaches_the_logs(client: TestClient, caplog: pytest.Log
 
 def test_a_140_character_summary_is_shortened_for_the_card_and_kept_whole_in_the_detail(ruleset: RuleSet) -> None:
     from screening.cds_hooks.service import card_summary, finding_card
-    from screening.engine import screen_raw
-    finding = screen_raw(ruleset, {"pregnancy": "yes"}, DAY).findings[0]
+    finding = Screening.of(ruleset, {"pregnancy": "yes"}, DAY).result.findings[0]
     long = finding.model_copy(update={"summary": "Word " * 28})          # 140 characters
     card = finding_card(ruleset, long, "p")
     assert len(card["summary"]) == 139 and card["summary"].endswith("\u2026")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from screening.case_file import load_case
-from screening.engine import screen_case, screen_raw
+from screening.session import Screening
 from screening.errors import RuleSetError
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.result_models import ScreeningResult
@@ -27,7 +27,7 @@ def ago(n: int) -> str:
 
 
 def screen(ruleset: RuleSet, answers: dict[str, Any], meds: list[str] | None = None) -> ScreeningResult:
-    return screen_raw(ruleset, answers, DAY, meds)
+    return Screening.of(ruleset, answers, DAY, meds).result
 
 
 def cards(result: ScreeningResult) -> dict[str, str]:
@@ -232,7 +232,7 @@ def test_the_illicit_agents_cite_huhn_2020(ruleset: RuleSet) -> None:
 
 @pytest.mark.parametrize("path", CASES, ids=[c.stem for c in CASES])
 def test_no_two_critical_cards_share_a_trigger_or_a_line(path: Path, ruleset: RuleSet) -> None:
-    result = screen_case(ruleset, load_case(path))
+    result = Screening.from_case(ruleset, load_case(path)).result
     seen: dict[tuple[str, str], str] = {}
     lines: dict[int, str] = {}
     meds = result.medications or []

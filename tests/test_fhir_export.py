@@ -23,10 +23,10 @@ from html.parser import HTMLParser
 from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy.models import models as fhirpath_models
 
-from screening.answers import parse_answers
 from screening.case_file import load_case
 from screening.conditions import Equals, EqualsArgs
-from screening.engine import applicable_answers, screen
+from screening.engine import applicable_answers
+from screening.session import Screening
 from screening.fhir_export import (SDC_ENABLE_WHEN_EXPRESSION, build_bundle, bundle_json, fhirpath, questionnaire_json,
                                    questionnaire_url)
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
@@ -69,14 +69,14 @@ def questions_of(q: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def screened(ruleset: RuleSet, raw: Mapping[str, Any], on: date, meds: list[str] | None = None) \
-        -> tuple[dict[str, Any], Any]:
-    answers, problems = parse_answers(ruleset, raw, on)
-    assert not problems, problems
-    return answers, screen(ruleset, answers, on, medications=meds)
+        -> Screening:
+    s = Screening.of(ruleset, raw, on, meds)
+    assert not s.problems, s.problems
+    return s
 
 
-def bundle(ruleset: RuleSet, answers: Mapping[str, Any], result: Any) -> dict[str, Any]:
-    text = bundle_json(ruleset, result, answers)
+def bundle(s: Screening) -> dict[str, Any]:
+    text = bundle_json(s)
     Bundle.model_validate_json(text)
     return json.loads(text)
 
@@ -234,8 +234,9 @@ def test_skip_logic_enables_exactly_the_questions_the_engine_shows_for_every_ans
     watched = [cq.question.id for cq in skip_logic_rules.questions if cq.question.id.startswith("sl_")]
     checked = 0
     for raw in _answer_grid(on):
-        answers, result = screened(skip_logic_rules, raw, on)   # built, not re-validated: the other tests do that
-        qr = resources(build_bundle(skip_logic_rules, result, answers), "QuestionnaireResponse")[0]
+        s = screened(skip_logic_rules, raw, on)   # built, not re-validated: the other tests do that
+        answers = s.answers
+        qr = resources(build_bundle(s), "QuestionnaireResponse")[0]
         visible = set(applicable_answers(skip_logic_rules, answers, on)[0])
         for qid in watched:
             assert enabled(items[qid], qr) == (qid in visible), f"{qid} with {raw}"
@@ -247,8 +248,9 @@ def test_the_fhirpath_form_of_every_show_when_agrees_with_the_engine_on_every_ca
     """Even where enableWhen suffices, the expression form is checked, so both translations are tested."""
     for path in CASES:
         case = load_case(path)
-        answers, result = screened(ruleset, case.answers, case.screening_date, case.medication_lines())
-        qr = resources(bundle(ruleset, answers, result), "QuestionnaireResponse")[0]
+        s = screened(ruleset, case.answers, case.screening_date, case.medication_lines())
+        answers = s.answers
+        qr = resources(bundle(s), "QuestionnaireResponse")[0]
         visible = set(applicable_answers(ruleset, answers, case.screening_date)[0])
         for cq in ruleset.questions:
             if cq.question.show_when is not None:
@@ -267,8 +269,9 @@ def test_a_medication_fact_in_a_condition_is_unknown_in_fhirpath_as_it_is_for_vi
 def test_every_case_exports_a_bundle_that_parses_and_mirrors_the_screening(path: Path, ruleset: RuleSet) -> None:
     case = load_case(path)
     on = case.screening_date
-    answers, result = screened(ruleset, case.answers, on, case.medication_lines())
-    b = bundle(ruleset, answers, result)
+    s = screened(ruleset, case.answers, on, case.medication_lines())
+    answers, result = s.answers, s.result
+    b = bundle(s)
     q_items = questions_of(questionnaire(ruleset))
     assert b["type"] == "collection"
     full_urls = [e["fullUrl"] for e in b["entry"]]
@@ -333,8 +336,9 @@ def test_every_case_exports_a_bundle_that_parses_and_mirrors_the_screening(path:
 
 def test_a_medication_finding_implicates_the_lines_that_triggered_it(ruleset: RuleSet) -> None:
     on = date(2026, 11, 23)
-    answers, result = screened(ruleset, {"opioid_current": "no"}, on, ["Norco 10/325 1 tab q6h prn", "vitamin D3"])
-    b = bundle(ruleset, answers, result)
+    s = screened(ruleset, {"opioid_current": "no"}, on, ["Norco 10/325 1 tab q6h prn", "vitamin D3"])
+    result = s.result
+    b = bundle(s)
     by_url = {e["fullUrl"]: e["resource"] for e in b["entry"]}
     lead = next(f.rule_id for f in result.findings if "opioid-current-use" in f.rule_ids)   # one card per cause
     opioid = next(i for i in resources(b, "DetectedIssue") if i["code"]["coding"][0]["code"] == lead)
@@ -373,7 +377,7 @@ def test_typed_text_stays_text_in_the_bundle(ruleset: RuleSet) -> None:
     failures = []
     for payload in load_payloads():
         for line in (payload, f"Norco 10/325 {payload}"):
-            text = bundle_json(ruleset, screen(ruleset, {}, on, medications=[line]), {})
+            text = bundle_json(Screening.of(ruleset, {}, on, [line]))
             b = json.loads(text)
             Bundle.model_validate(b)
             for resource in (e["resource"] for e in b["entry"]):
@@ -397,8 +401,8 @@ def test_exports_carry_no_decision_words(ruleset: RuleSet) -> None:
     assert pattern.search(questionnaire_json(ruleset)) is None
     for path in CASES:
         case = load_case(path)
-        answers, result = screened(ruleset, case.answers, case.screening_date, case.medication_lines())
-        assert pattern.search(bundle_json(ruleset, result, answers)) is None, path.name
+        s = screened(ruleset, case.answers, case.screening_date, case.medication_lines())
+        assert pattern.search(bundle_json(s)) is None, path.name
 
 
 def test_the_app_offers_the_fhir_download_with_the_screening_on_the_page(

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from screening.case_file import load_case, parse_case
+from screening.session import Screening
 from screening.cli import main
-from screening.engine import screen_case, screen_raw
 from screening.errors import InputError, RuleSetError
 from screening.fhir import medication_texts
 from screening.fhir_import import import_record, read_fhir_text, record_case_yaml
@@ -71,7 +71,7 @@ def test_marine542_gives_the_transplant_finding_and_no_current_opioid(ruleset: R
     assert (evidence.resource_type, evidence.code, evidence.onset) == ("Condition", "161665007", date(1990, 10, 28))
     assert not any("eperidine" in line for line in imported.medication_lines)   # stopped in 1980
     assert any("tacrolimus" in line for line in imported.medication_lines)
-    result = screen_raw(ruleset, imported.answers, DAY, imported.medication_lines)
+    result = Screening.of(ruleset, imported.answers, DAY, imported.medication_lines).result
     rules = {f.rule_id for f in result.findings}
     assert "transplant-on-immunosuppressants" in rules
     assert not rules & OPIOID_RULES
@@ -89,8 +89,8 @@ def test_every_sample_imports_fully_and_only_ever_says_yes(ruleset: RuleSet, pat
     # the case file round-trips and screens to the same result as the import
     case = parse_case(record_case_yaml(imported), f"{path.stem}.yaml")
     assert case.from_record is not None or not imported.prefilled
-    direct = screen_raw(ruleset, imported.answers, DAY, imported.medication_lines)
-    assert [(f.rule_id, f.severity) for f in screen_case(ruleset, case).findings] == \
+    direct = Screening.of(ruleset, imported.answers, DAY, imported.medication_lines).result
+    assert [(f.rule_id, f.severity) for f in Screening.from_case(ruleset, case).result.findings] == \
         [(f.rule_id, f.severity) for f in direct.findings]
 
 
@@ -154,7 +154,7 @@ def test_conditions_prefill_yes_only_when_active_and_not_refuted(ruleset: RuleSe
     assert imported.answers == {"transplant_recipient": "yes", "renal_severe": "yes", "opioid_dependence": "yes"}
     assert [e.resource_id for e in imported.provenance["opioid_dependence"]] == ["o2"]
     # absence never becomes "no": every other question stays not assessed
-    result = screen_raw(ruleset, imported.answers, DAY)
+    result = Screening.of(ruleset, imported.answers, DAY).result
     open_questions = {n.question_id for n in result.not_assessed}
     assert {"thyroid_hashimoto", "liver_chronic", "pregnancy", "liver_acute"} <= open_questions
 
@@ -203,7 +203,7 @@ def test_fhir_case_command_writes_a_case_file_with_provenance(tmp_path: Path, ca
     case = load_case(out)
     assert case.answers == {"transplant_recipient": "yes", "renal_severe": "yes"}
     assert case.from_record and case.from_record["transplant_recipient"][0].code == "161665007"
-    assert "transplant-on-immunosuppressants" in {f.rule_id for f in screen_case(ruleset, case).findings}
+    assert "transplant-on-immunosuppressants" in {f.rule_id for f in Screening.from_case(ruleset, case).result.findings}
     assert "2 answers pre-filled" in capsys.readouterr().err
     assert main(["fhir-case", str(MARINE), "--date", "23/11/2026"]) == 2
 

@@ -1,7 +1,7 @@
 """Golden cases: every case file in cases/ gives exactly the findings it declares.
 
 The cases run through `screening.golden`, the same function `python -m screening test` uses, which
-screens them with `screen_case`, the path the app and the CLI use.
+screens them with `Screening.from_case`, the path the app and the CLI use.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from screening.case_file import load_case
-from screening.engine import screen_case
+from screening.session import Screening
 from screening.golden import case_offences
 from screening.loader import DEFAULT_CASES_DIR
 from screening.ruleset import RuleSet
@@ -32,7 +32,7 @@ def test_case_gives_exactly_its_expected_findings(path: Path, ruleset: RuleSet) 
 
 def test_every_active_rule_fires_in_some_golden_case(ruleset: RuleSet) -> None:
     # a rule folded into another's card (one cause, one card) still fired: count every rule of every card
-    fired = {r for c in CASES for f in screen_case(ruleset, load_case(c)).findings for r in f.rule_ids}
+    fired = {r for c in CASES for f in Screening.from_case(ruleset, load_case(c)).result.findings for r in f.rule_ids}
     declared = [cr.rule.id for cr in ruleset.rules] + [cc.decl.id for cc in ruleset.contradictions]
     never = sorted(rid for rid in declared if rid not in fired)
     assert never == [], f"rules with no golden case that fires them: {never}"

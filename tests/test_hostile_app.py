@@ -14,8 +14,8 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from screening import limits
-from screening.engine import screen_raw
 from screening.loader import load_ruleset
+from screening.session import Screening
 from screening.record import content_sha256, make_record
 from screening.report import md_escape
 from tests.helpers import SCREENING_DATE, days_ago
@@ -110,7 +110,7 @@ def test_the_double_check_page_shows_a_forged_record_as_untrusted_and_junk_as_no
     ruleset = load_ruleset()
     answers = {"opioid_current": "no", "opioid_past_30_days": "yes", "opioid_agent": "tramadol",
                "opioid_formulation": "immediate_release", "opioid_last_dose": days_ago(3)}
-    data = json.loads(make_record(screen_raw(ruleset, answers, SCREENING_DATE), answers, None, key=None))
+    data = json.loads(make_record(Screening.of(ruleset, answers, SCREENING_DATE).result, answers, None, key=None))
     data["findings"] = []
     data["record_sha256"] = content_sha256(data)
     forged = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
@@ -181,7 +181,7 @@ def test_no_secrets_file_still_means_no_sign_in(secrets_file: Path) -> None:
 def test_using_a_record_with_an_unknown_question_as_the_first_screening_raises_nothing() -> None:
     ruleset = load_ruleset()
     answers = {"liver_chronic": "yes", "not_a_question_here": "yes"}
-    text = make_record(screen_raw(ruleset, answers, SCREENING_DATE), answers, None, key=None)
+    text = make_record(Screening.of(ruleset, answers, SCREENING_DATE).result, answers, None, key=None)
     at = start()
     at.sidebar.radio(key="mode").set_value("Pharmacist double-check").run()
     widget = next(w for w in at.file_uploader if w.key == "dc_record_upload")

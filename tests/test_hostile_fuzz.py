@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.case_file import parse_case
-from screening.engine import screen_case
+from screening.session import Screening
 from screening.errors import InputError
 from screening.loader import load_ruleset
 from screening.record import NotARecord, content_sha256, make_record, verify_record
@@ -97,13 +97,12 @@ def test_the_case_loader_gives_a_case_or_a_clear_error_within_budget(item: tuple
     case = bounded(parse_case, text, name)
     if isinstance(case, InputError):
         return
-    result = bounded(screen_case, RULESET, case)
+    result = bounded(lambda: Screening.from_case(RULESET, case).result)
     assert not BIDI_CONTROLS.search(render_html(result, RULESET))
 
 
-GENUINE = make_record(RULESET and __import__("screening.engine", fromlist=["screen_raw"]).screen_raw(
-    RULESET, {"opioid_current": "yes"}, SCREENING_DATE, ["Norco 10/325"]), {"opioid_current": "yes"},
-    ["Norco 10/325"], key=KEY)
+GENUINE = make_record(Screening.of(RULESET, {"opioid_current": "yes"}, SCREENING_DATE, ["Norco 10/325"]).result,
+                      {"opioid_current": "yes"}, ["Norco 10/325"], key=KEY)
 
 
 @FUZZ

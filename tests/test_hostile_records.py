@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from screening.engine import screen_raw
 from screening.errors import InputError
+from screening.session import Screening
 from screening.loader import load_ruleset
 from screening.record import NotARecord, content_sha256, make_record, verify_record
 from tests.helpers import SCREENING_DATE, days_ago
@@ -32,7 +32,7 @@ MEDS = ["Norco 10/325 1 tab q6h prn"]
 
 
 def make(key: bytes | None) -> str:
-    return make_record(screen_raw(RULESET, ANSWERS, SCREENING_DATE, MEDS), ANSWERS, MEDS, key=key)
+    return make_record(Screening.of(RULESET, ANSWERS, SCREENING_DATE, MEDS).result, ANSWERS, MEDS, key=key)
 
 
 def canonical(data: dict[str, Any]) -> str:
@@ -46,7 +46,7 @@ def forge(text: str) -> str:
     data["medications"] = None
     data["findings"] = []
     # a careful forger makes the open items agree with the forged answers too
-    data["not_assessed"] = [n.question_id for n in screen_raw(RULESET, data["answers"], SCREENING_DATE).not_assessed]
+    data["not_assessed"] = [n.question_id for n in Screening.of(RULESET, data["answers"], SCREENING_DATE).result.not_assessed]
     data["record_sha256"] = content_sha256(data)
     return canonical(data)
 
@@ -162,7 +162,7 @@ def test_every_golden_case_makes_a_record_that_verifies_with_the_same_findings()
     from screening.case_file import load_case
     for path in sorted((ROOT / "cases").glob("*.yaml")):
         case = load_case(path)
-        result = screen_raw(RULESET, case.answers, case.screening_date, case.medication_lines())
+        result = Screening.of(RULESET, case.answers, case.screening_date, case.medication_lines()).result
         text = make_record(result, case.answers, case.medication_lines(), key=KEY)
         check = verify_record(text, RULESET, key=KEY)
         assert check.green, (path.name, check.messages)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from screening.engine import screen_raw
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
+from screening.session import Screening
 from screening.ruleset import RuleSet
 from screening.yaml_io import YamlError, load_yaml
 from tests.helpers import SCREENING_DATE, fired
@@ -64,11 +64,11 @@ def test_adding_a_contraindication_needs_only_a_yaml_file(tmp_path: Path) -> Non
     rules = copy_rules(tmp_path)
     (rules / "topics" / "06-seizures.yaml").write_text(NEW_TOPIC, encoding="utf-8")
     extended = load_ruleset(rules)
-    result = screen_raw(extended, {"seizure_disorder": "yes"}, SCREENING_DATE)
+    result = Screening.of(extended, {"seizure_disorder": "yes"}, SCREENING_DATE).result
     assert fired(result) == {"seizure-disorder-review": "warning"}
     assert "seizures" in [t.id for t in extended.topics]
     assert [t.order for t in extended.topics] == sorted(t.order for t in extended.topics)
-    unanswered = screen_raw(extended, {}, SCREENING_DATE)
+    unanswered = Screening.of(extended, {}, SCREENING_DATE).result
     assert "seizure_disorder" in {n.question_id for n in unanswered.not_assessed}
 
 
@@ -77,7 +77,7 @@ def test_a_retired_rule_stays_in_the_file_but_never_fires(tmp_path: Path) -> Non
     (rules / "topics" / "06-seizures.yaml").write_text(NEW_TOPIC.replace("status: active", "status: retired"))
     extended = load_ruleset(rules)
     assert "seizure-disorder-review" in {r.id for r in extended.all_rules}
-    assert fired(screen_raw(extended, {"seizure_disorder": "yes"}, SCREENING_DATE)) == {}
+    assert fired(Screening.of(extended, {"seizure_disorder": "yes"}, SCREENING_DATE).result) == {}
 
 
 def test_the_hash_changes_when_any_rule_file_changes(tmp_path: Path, ruleset: RuleSet) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from screening.ruleset import RuleSet
+from screening.session import Screening
 from tests.helpers import SCREENING_DATE, fired
 
 
@@ -28,10 +29,8 @@ def test_until_finished_is_a_direction_on_a_current_line_not_a_stop(ruleset: Rul
 
 
 def test_a_current_course_until_finished_with_no_opioid_answered_is_critical(ruleset: RuleSet) -> None:
-    from screening.engine import screen_raw
-
-    result = screen_raw(ruleset, {"opioid_current": "no"}, SCREENING_DATE,
-                        ["Norco 10/325 1 tab q6h prn until finished"])
+    result = Screening.of(ruleset, {"opioid_current": "no"}, SCREENING_DATE,
+                          ["Norco 10/325 1 tab q6h prn until finished"]).result
     assert fired(result).get("medication-list-opioid-not-in-answers") == "critical"
 
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from screening.engine import screen_raw
 from screening.ruleset import RuleSet
+from screening.session import Screening
 from tests.helpers import SCREENING_DATE, days_ago, fired
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,7 @@ FAIL_CLOSED = "medication-list-not-fully-read"
 
 
 def run(ruleset: RuleSet, answers: dict[str, str], meds: list[str] | None):  # type: ignore[no-untyped-def]
-    return screen_raw(ruleset, answers, SCREENING_DATE, meds)
+    return Screening.of(ruleset, answers, SCREENING_DATE, meds).result
 
 
 def test_a_truncated_combination_with_no_opioid_answered_is_never_silent(ruleset: RuleSet) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from screening.case_file import parse_case
-from screening.engine import screen_case, screen_raw
+from screening.session import Screening
 from screening.errors import InputError
 from screening.medication_input import csv_column_lines, read_csv, read_text_list
 from screening.report import render_html, render_markdown, result_to_json
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(ruleset: RuleSet, answers: dict[str, str], meds: list[str] | None):  # type: ignore[no-untyped-def]
-    return screen_raw(ruleset, answers, SCREENING_DATE, meds)
+    return Screening.of(ruleset, answers, SCREENING_DATE, meds).result
 
 
 def test_an_opioid_on_the_list_fires_the_opioid_rule_with_the_question_unanswered(ruleset: RuleSet) -> None:
@@ -94,8 +94,8 @@ def test_a_medication_line_cannot_inject_markup_into_the_summary(ruleset: RuleSe
 def test_case_files_carry_a_medication_list(ruleset: RuleSet) -> None:
     as_list = parse_case("screening_date: 2026-11-23\nmedications:\n  - Percocet 5/325\n", "c.yaml")
     as_text = parse_case("screening_date: 2026-11-23\nmedications: |\n  Percocet 5/325\n  lisinopril\n", "c.yaml")
-    assert fired(screen_case(ruleset, as_list))["opioid-current-use"] == "critical"
-    assert fired(screen_case(ruleset, as_text))["opioid-current-use"] == "critical"
+    assert fired(Screening.from_case(ruleset, as_list).result)["opioid-current-use"] == "critical"
+    assert fired(Screening.from_case(ruleset, as_text).result)["opioid-current-use"] == "critical"
 
 
 def test_csv_input_reports_bad_files_clearly() -> None:

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.crosschecks import forbidden_pattern
-from screening.engine import applicable_answers, screen_raw
+from screening.session import Screening
+from screening.engine import applicable_answers
 from screening.loader import load_ruleset
 from screening.report import render_html, render_markdown, result_to_json
 from tests.helpers import SCREENING_DATE
@@ -37,7 +38,7 @@ def answers_strategy() -> st.SearchStrategy[dict[str, Any]]:
 @SETTINGS
 @given(answers_strategy())
 def test_current_opioid_use_always_gives_the_critical_opioid_finding(answers: dict[str, Any]) -> None:
-    result = screen_raw(RULESET, answers | {"opioid_current": "yes"}, SCREENING_DATE)
+    result = Screening.of(RULESET, answers | {"opioid_current": "yes"}, SCREENING_DATE).result
     # the card may be led by another finding of the same cause (one cause, one card; issue 10)
     assert any("opioid-current-use" in f.rule_ids and f.severity == "critical" for f in result.findings)
 
@@ -45,7 +46,7 @@ def test_current_opioid_use_always_gives_the_critical_opioid_finding(answers: di
 @SETTINGS
 @given(answers_strategy())
 def test_every_unanswered_applicable_question_is_not_assessed(answers: dict[str, Any]) -> None:
-    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    result = Screening.of(RULESET, answers, SCREENING_DATE).result
     visible, effective = applicable_answers(RULESET, answers, SCREENING_DATE)
     # no medication list was given: that is an open item too (issue 10)
     assert {n.question_id for n in result.not_assessed} == set(visible) - set(effective) | {"medication_list"}
@@ -55,7 +56,7 @@ def test_every_unanswered_applicable_question_is_not_assessed(answers: dict[str,
 @SETTINGS
 @given(answers_strategy())
 def test_no_output_ever_contains_decision_words(answers: dict[str, Any]) -> None:
-    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    result = Screening.of(RULESET, answers, SCREENING_DATE).result
     for text in (json.dumps(result_to_json(result)), render_markdown(result, RULESET), render_html(result, RULESET)):
         hit = FORBIDDEN.search(text)
         assert hit is None, f"decision word {hit.group(0)!r} in output"
@@ -66,8 +67,8 @@ def test_no_output_ever_contains_decision_words(answers: dict[str, Any]) -> None
 def test_screening_is_deterministic_and_ignores_answer_order(answers: dict[str, Any], rnd: Any) -> None:
     shuffled = list(answers.items())
     rnd.shuffle(shuffled)
-    first = screen_raw(RULESET, answers, SCREENING_DATE)
-    again = screen_raw(RULESET, dict(shuffled), SCREENING_DATE)
+    first = Screening.of(RULESET, answers, SCREENING_DATE).result
+    again = Screening.of(RULESET, dict(shuffled), SCREENING_DATE).result
     assert result_to_json(first) == result_to_json(again)
     assert render_html(first, RULESET) == render_html(again, RULESET)
 
@@ -78,14 +79,14 @@ def test_any_opioid_within_14_days_never_passes_silently(answers: dict[str, Any]
     """Recent use with whatever agent and formulation always gives a critical or warning opioid finding."""
     answers = answers | {"opioid_current": "no", "opioid_past_30_days": "yes",
                          "opioid_last_dose": SCREENING_DATE - timedelta(days=days)}
-    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    result = Screening.of(RULESET, answers, SCREENING_DATE).result
     assert any(f.category == "opioid" and f.severity in ("critical", "warning") for f in result.findings)
 
 
 @SETTINGS
 @given(answers_strategy())
 def test_findings_only_read_questions_that_apply(answers: dict[str, Any]) -> None:
-    result = screen_raw(RULESET, answers, SCREENING_DATE)
+    result = Screening.of(RULESET, answers, SCREENING_DATE).result
     visible, _ = applicable_answers(RULESET, answers, SCREENING_DATE)
     contradictions = {cc.decl.id for cc in RULESET.contradictions}
     for f in result.findings:

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.engine import screen_raw
 from screening.errors import InputError
+from screening.session import Screening
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.record import make_record, rescreen, verify_record
 from screening.ruleset import RuleSet
@@ -28,7 +28,7 @@ MEDS = ["levothyroxine 50 mcg daily", "mystery tonic"]
 
 
 def record_text(answers: dict[str, str] = ANSWERS) -> str:
-    return make_record(screen_raw(RULESET, answers, SCREENING_DATE, MEDS), answers, MEDS)
+    return make_record(Screening.of(RULESET, answers, SCREENING_DATE, MEDS).result, answers, MEDS)
 
 
 TEXT = record_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from screening.case_file import parse_case
-from screening.engine import screen_raw
+from screening.engine import screen
 from screening.record import verify_record
 from screening.ruleset import RuleSet
 from screening.session import Screening
@@ -19,7 +19,9 @@ RAW = {"opioid_current": "no", "opioid_past_30_days": "yes", "opioid_agent": "tr
 
 def test_a_screening_gives_what_the_engine_gives_for_the_same_raw_input(ruleset: RuleSet) -> None:
     s = Screening.of(ruleset, RAW, SCREENING_DATE, ["Ultram 50 mg"])
-    direct = screen_raw(ruleset, RAW, SCREENING_DATE, ["Ultram 50 mg"])
+    direct = screen(ruleset, {"opioid_last_dose": date(2026, 11, 14), **{k: v for k, v in RAW.items()
+                                                                         if k != "opioid_last_dose"}},
+                    SCREENING_DATE, medications=["Ultram 50 mg"])
     assert [(f.rule_id, f.severity) for f in s.result.findings] == [(f.rule_id, f.severity) for f in direct.findings]
     assert s.answers["opioid_last_dose"] == date(2026, 11, 14)
     assert "transplant_immunosuppressants" not in s.visible            # hidden by the transplant "no"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from screening.case_file import CaseFile, load_case
-from screening.engine import screen_case, screen_raw
+from screening.session import Screening
 from screening.ruleset import RuleSet
 from screening.teaching import (NO_FINDING, NOT_ASSESSED, PREDICTIONS, LessonScore, calendar_date, case_numbers,
                                 phrases_to_avoid, score_predictions, topic_outcome)
@@ -102,7 +102,7 @@ def test_remission_is_not_taught_as_current_dependence(ruleset: RuleSet, library
     for stem, case in library.items():
         if "remission" in (case.narrative or "").lower():
             assert case.answers.get("opioid_dependence") != "yes", stem
-            assert "opioid-dependence-or-withdrawal" not in {f.rule_id for f in screen_case(ruleset, case).findings}
+            assert "opioid-dependence-or-withdrawal" not in {f.rule_id for f in Screening.from_case(ruleset, case).result.findings}
 
 
 def test_opioids_about_to_start_carry_one_severity_whatever_the_reason(ruleset: RuleSet) -> None:
@@ -140,8 +140,8 @@ def test_calendar_date_reads_as_people_say_it() -> None:
 
 
 def test_an_unasked_topic_scores_not_assessed_never_no_finding(ruleset: RuleSet) -> None:
-    result = screen_raw(ruleset, {"opioid_current": "no", "opioid_past_30_days": "no", "liver_acute": "no",
-                                  "liver_chronic": "no"}, SCREENING_DATE)
+    result = Screening.of(ruleset, {"opioid_current": "no", "opioid_past_30_days": "no", "liver_acute": "no",
+                                  "liver_chronic": "no"}, SCREENING_DATE).result
     assert topic_outcome(result, "liver") == NO_FINDING
     assert topic_outcome(result, "thyroid") == NOT_ASSESSED
     scores = {s.topic: s for s in score_predictions(result, {"thyroid": NO_FINDING, "liver": NO_FINDING})}
@@ -152,14 +152,14 @@ def test_an_unasked_topic_scores_not_assessed_never_no_finding(ruleset: RuleSet)
 
 
 def test_a_finding_outranks_open_items_in_the_same_topic(ruleset: RuleSet) -> None:
-    result = screen_raw(ruleset, {"thyroid_hashimoto": "yes"}, SCREENING_DATE)
+    result = Screening.of(ruleset, {"thyroid_hashimoto": "yes"}, SCREENING_DATE).result
     assert topic_outcome(result, "thyroid") == "warning"
 
 
 def test_the_lesson_score_counts_each_case_once_at_its_first_reveal(ruleset: RuleSet,
                                                                    library: dict[str, CaseFile]) -> None:
     case = library["tramadol-stopped-9-days"]
-    result = screen_case(ruleset, case)
+    result = Screening.from_case(ruleset, case).result
     right = score_predictions(result, {t: topic_outcome(result, t) for t in case.topics})
     wrong = score_predictions(result, {t: NO_FINDING for t in case.topics})
     lesson = LessonScore().with_case("a", wrong).with_case("a", right)      # a second reveal re-grades nothing

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,13 +12,11 @@ import streamlit as st
 
 from screening.conditions import Answered, walk
 from screening.app_state import PREFIX, raw_answers
-from screening.errors import FieldProblem
 from screening.loader import load_ruleset
 from screening.report import ahead_text
-from screening.result_models import Finding, ScreeningResult
+from screening.result_models import Finding
 from screening.ruleset import RuleSet
 from screening.session import Screening
-from screening.timeline import with_changes_ahead
 
 ICONS = {"critical": ":material/dangerous:", "warning": ":material/warning:", "info": ":material/info:"}
 DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
@@ -40,32 +37,16 @@ def safe_md(text: str) -> str:
     return _UNESCAPED_DOLLAR.sub(r"\1\\$", text)
 
 
-@dataclass(frozen=True)
-class Screened:
-    """One checklist's answers, as entered and as typed, and what screening them gave."""
-
-    raw: dict[str, Any]
-    answers: dict[str, Any]
-    problems: list[FieldProblem]
-    visible: list[str]
-    result: ScreeningResult
-    medications: list[str] | None
-
-    @property
-    def entered(self) -> dict[str, Any]:
-        return {k: v for k, v in self.raw.items() if v is not None and not (isinstance(v, str) and not v.strip())}
-
-
-def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None, prefix: str = PREFIX) -> Screened:
+def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None, prefix: str = PREFIX) -> Screening:
     """Screen the checklist whose widgets carry this key prefix; once per distinct state, so the page's
     fragments (each topic, the findings, the progress) share one screening per click."""
     raw = raw_answers(st.session_state, ruleset, prefix)
     key = (ruleset.sha256, screening_date, tuple(medications) if medications is not None else None,
            tuple(raw.items()))
-    memo: dict[str, tuple[Any, Screened]] = st.session_state.setdefault("_screened_memo", {})
+    memo: dict[str, tuple[Any, Screening]] = st.session_state.setdefault("_screened_memo", {})
     if prefix in memo and memo[prefix][0] == key:
         return memo[prefix][1]
-    screened = evaluate_raw(ruleset, screening_date, medications, raw)
+    screened = Screening.of(ruleset, raw, screening_date, medications, field_prefix="")   # the core's unit of work
     memo[prefix] = (key, screened)
     return screened
 
@@ -77,29 +58,19 @@ def current_medications() -> list[str] | None:
     return split_lines(text) if text.strip() else None
 
 
-def current(ruleset: RuleSet, prefix: str = PREFIX) -> Screened:
+def current(ruleset: RuleSet, prefix: str = PREFIX) -> Screening:
     """The screening of the page's current state (answers, screening date, medication list)."""
     return evaluate(ruleset, st.session_state["screening_date"], current_medications(), prefix)
 
 
-def evaluate_raw(ruleset: RuleSet, screening_date: date, medications: list[str] | None,
-                 raw: dict[str, Any]) -> Screened:
-    s = Screening.of(ruleset, raw, screening_date, medications, field_prefix="")   # the core's unit of work
-    return Screened(raw, s.answers, s.problems, s.visible, s.result, medications)
-
-
-def ahead_for(ruleset: RuleSet, screened: Screened) -> Callable[[Finding], str | None]:
-    """'With time' text for a finding, computed at most once per rerun and only when asked for."""
-    memo: dict[str, ScreeningResult] = {}
-
+def ahead_for(ruleset: RuleSet, screened: Screening) -> Callable[[Finding], str | None]:
+    """'With time' text for a finding: the look-ahead runs only when a card asks, once per screening."""
     def ahead(f: Finding) -> str | None:
-        if "result" not in memo:
-            memo["result"] = with_changes_ahead(ruleset, screened.answers, screened.result, screened.medications)
-        return ahead_text(f, memo["result"], ruleset)
+        return ahead_text(f, screened.result_with_changes, ruleset)
     return ahead
 
 
-def topic_done(ruleset: RuleSet, screened: Screened, topic: str) -> bool:
+def topic_done(ruleset: RuleSet, screened: Screening, topic: str) -> bool:
     """Every question of the topic that is shown has a usable answer."""
     return all(cq.question.id in screened.answers for cq in ruleset.questions
                if cq.topic == topic and cq.question.id in screened.visible)
@@ -111,7 +82,7 @@ def _missing_answer_tests(ruleset: RuleSet) -> dict[str, frozenset[str]]:
             for cr in ruleset.rules}
 
 
-def ready_findings(ruleset: RuleSet, screened: Screened, show_all: bool) -> tuple[list[Finding], list[Finding]]:
+def ready_findings(ruleset: RuleSet, screened: Screening, show_all: bool) -> tuple[list[Finding], list[Finding]]:
     """The findings to show now, and those held back while the user is still answering their topic.
 
     The rule: a finding that can fire *because a question is not answered yet* (its condition tests

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, widget_key
-from screening.double_check import Choice, Comparison, combine, compare
-from screening.engine import applicable_answers
+from screening.double_check import Choice, combine, compare
 from screening.errors import InputError
 from screening.limits import list_problems
 from screening.medications import split_lines
@@ -19,7 +17,7 @@ from screening.report import md_escape
 from screening.ruleset import RuleSet
 
 from .checklist import checklist
-from .common import Screened, ahead_for, evaluate, evaluate_raw, reset_answers, safe_md
+from .common import ahead_for, evaluate, reset_answers, safe_md
 from .findings import findings_panel
 from .medications import medication_table
 from .summary import downloads
@@ -127,25 +125,6 @@ def _comparison_table(rows: list[dict[str, str]]) -> None:
     st.dataframe(styled, hide_index=True, width="stretch")
 
 
-def _visible_in(ruleset: RuleSet, screened: Screened, screening_date: date) -> set[str]:
-    return set(applicable_answers(ruleset, screened.answers, screening_date)[0])
-
-
-def _resolve_dependents(ruleset: RuleSet, first: Screened, second: Screened, comparisons: list[Comparison],
-                        resolutions: dict[str, Choice | None], one_sided: set[str],
-                        screening_date: date) -> dict[str, Any]:
-    """Combine: a question shown on one side only (its parent answers differ) follows the side where it is
-    shown, then is dropped if the resolved parents hide it, so no stale hidden answer enters the result."""
-    full = dict(resolutions)
-    for c in comparisons:
-        if c.question_id in one_sided:
-            full[c.question_id] = "first" if c.first is not None else "second"
-    combined = combine(first.raw, second.raw, comparisons, full)
-    visible = set(applicable_answers(ruleset, evaluate_raw(ruleset, screening_date, None, combined).answers,
-                                     screening_date)[0])
-    return {qid: v for qid, v in combined.items() if qid in visible}
-
-
 def double_check_page(ruleset: RuleSet) -> None:
     st.title("Pharmacist double-check", anchor=False)
     st.markdown("Answer the checklist yourself **without looking at the first answers**. The two are compared "
@@ -192,14 +171,12 @@ def double_check_page(ruleset: RuleSet) -> None:
     if not st.session_state.get("dc_compared"):
         return
     st.header("Side by side", anchor=False)
-    comparisons = compare(ruleset, first.raw, second.raw, screening_date)
-    shown_first, shown_second = (_visible_in(ruleset, s, screening_date) for s in (first, second))
-    one_sided = {c.question_id for c in comparisons
-                 if (c.question_id in shown_first) != (c.question_id in shown_second)}
-    disagreements = [c for c in comparisons if not c.agree and c.question_id not in one_sided]
+    comparisons = compare(first, second)
+    one_sided = [c for c in comparisons if c.one_sided]
+    disagreements = [c for c in comparisons if c.disagrees]
     rows = [{"Question": c.prompt, "First check": c.first or "not answered",
              "Second check": c.second or "not answered",
-             "Status": "follows a disagreement above" if c.question_id in one_sided
+             "Status": "follows a disagreement above" if c.one_sided
              else ("agree" if c.agree else "DISAGREE")} for c in comparisons]
     st.markdown(f"**{len(comparisons) - len(disagreements) - len(one_sided)} agree, {len(disagreements)} "
                 f"disagree.**" + (f" {len(one_sided)} question(s) are asked on one side only because of a "
@@ -215,9 +192,7 @@ def double_check_page(ruleset: RuleSet) -> None:
         st.warning(f"{len(unresolved)} disagreement(s) to resolve before the combined summary.",
                    icon=":material/pending:")
         return
-    combined = evaluate_raw(ruleset, screening_date, medications,
-                            _resolve_dependents(ruleset, first, second, comparisons, resolutions, one_sided,
-                                                screening_date))
+    combined = combine(first, second, comparisons, resolutions)
     st.success("Every disagreement is resolved. Combined summary:", icon=":material/task_alt:")
     findings_panel(combined.result, ruleset, ahead_for(ruleset, combined), key_prefix="comb_",
                    heading="Combined findings")

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from screening.case_file import case_to_yaml
-from screening.fhir_export import bundle_json
-from screening.record import make_record
-from screening.timeline import with_changes_ahead
-from screening.report import clinician_markdown, patient_markdown, render_html, render_markdown
-from screening.result_models import ScreeningResult
+from screening.report import clinician_markdown, patient_markdown
 from screening.ruleset import RuleSet
+from screening.session import Screening
 
-from .common import Screened, safe_md
+from .common import safe_md
 
 VIEWS = ("Clinician view", "Patient discussion view")
 SUMMARY_LABEL = "Summary for discussion: clinician and patient views"
 
 
-def summary_section(ruleset: RuleSet, screened: Screened, key_prefix: str = "", with_downloads: bool = False) -> None:
+def summary_section(ruleset: RuleSet, screened: Screening, key_prefix: str = "", with_downloads: bool = False) -> None:
     """The long summary, built only when its section is opened: a click elsewhere stays cheap."""
     result = screened.result
     with st.expander(SUMMARY_LABEL, key=f"{key_prefix}summary_open", on_change="rerun",
@@ -39,33 +35,30 @@ def summary_section(ruleset: RuleSet, screened: Screened, key_prefix: str = "", 
             downloads(ruleset, screened, key_prefix)
 
 
-def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> None:
-    """Files are built only when clicked (deferred), and nothing is kept on the server."""
-    result, stamp = screened.result, screened.result.screening_date.isoformat()
-
-    def full() -> ScreeningResult:
-        return with_changes_ahead(ruleset, screened.answers, result, screened.medications)
+def downloads(ruleset: RuleSet, screened: Screening, key_prefix: str = "") -> None:
+    """Files are built only when clicked (deferred), each by the screening's own export, and nothing is kept
+    on the server."""
+    stamp = screened.screening_date.isoformat()
 
     with st.container(horizontal=True, key=f"{key_prefix}actions", gap="small"):
-        st.download_button("Summary (printable HTML)", data=lambda: render_html(full(), ruleset, screened.answers),
+        st.download_button("Summary (printable HTML)", data=screened.html,
                            file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore",
                            icon=":material/print:", key=f"{key_prefix}dl_html", type="primary",
                            help="Open the file and print it (Ctrl+P): page 1 holds the findings at a glance, the "
                                 "answers given, and lines for names and the date.")
-        st.download_button("Summary (Markdown)", data=lambda: render_markdown(full(), ruleset),
+        st.download_button("Summary (Markdown)", data=screened.markdown,
                            file_name=f"ldn-screening-{stamp}.md", mime="text/markdown", on_click="ignore",
                            icon=":material/download:", key=f"{key_prefix}dl_md")
         st.download_button("Answers (case file)", key=f"{key_prefix}dl_case",
-                           data=lambda: case_to_yaml(result.screening_date, screened.entered,
-                                                     medications=screened.medications),
+                           data=screened.case_yaml,
                            file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore",
                            icon=":material/download:")
         st.download_button("Screening record (JSON)", key=f"{key_prefix}dl_record",
-                           data=lambda: make_record(result, screened.answers, screened.medications),
+                           data=screened.record_text,
                            file_name=f"ldn-record-{stamp}.json", mime="application/json", on_click="ignore",
                            icon=":material/download:", help="Sealed so a pharmacist can verify it")
         st.download_button("Screening for the record (FHIR R4 Bundle)", key=f"{key_prefix}dl_fhir",
-                           data=lambda: bundle_json(ruleset, result, screened.answers),
+                           data=screened.fhir_bundle,
                            file_name=f"ldn-screening-{stamp}.fhir.json", mime="application/fhir+json",
                            on_click="ignore", icon=":material/download:",
                            help="QuestionnaireResponse of the answers, one DetectedIssue per finding and the "

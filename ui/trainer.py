@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from screening.answers import answer_label, parse_answers
+from screening.answers import answer_label
 from screening.case_file import CaseFile, load_case
-from screening.engine import screen_case
+from screening.session import Screening
 from screening.loader import DEFAULT_CASES_DIR
 from screening.report import md_escape
 from screening.ruleset import RuleSet
@@ -78,7 +78,7 @@ def _presenter(label: str, case: CaseFile, ruleset: RuleSet, projector: bool = F
         lines = [line for line in case.medication_lines() or [] if line.strip()]
         if lines:
             st.markdown("**Medication list**\n" + "\n".join(f"- {md_escape(line)}" for line in lines))
-    answers, _ = parse_answers(ruleset, case.answers, case.screening_date)
+    answers = Screening.from_case(ruleset, case).answers
     with st.expander("Case facts: the checklist answers behind the narrative"):
         st.dataframe(pd.DataFrame([{"Question": ruleset.question(q).question.prompt,
                                     "Answer": _shown_answer(ruleset, q, v)} for q, v in answers.items()]),
@@ -93,7 +93,7 @@ def _lock(key: str, case: CaseFile, ruleset: RuleSet) -> None:
     predictions = {t: st.session_state.get(f"pred_{key}_{t}") for t in case.topics}
     st.session_state[f"locked_{key}"] = predictions
     lesson: LessonScore = st.session_state.get(LESSON, LessonScore())
-    st.session_state[LESSON] = lesson.with_case(key, score_predictions(screen_case(ruleset, case), predictions))
+    st.session_state[LESSON] = lesson.with_case(key, score_predictions(Screening.from_case(ruleset, case).result, predictions))
 
 
 def _new_lesson() -> None:
@@ -140,7 +140,7 @@ def _outcome_box(s: TopicScore, ruleset: RuleSet) -> None:
 
 
 def _reveal(key: str, case: CaseFile, ruleset: RuleSet, predictions: dict[str, str | None]) -> None:
-    scored = score_predictions(screen_case(ruleset, case), predictions)
+    scored = score_predictions(Screening.from_case(ruleset, case).result, predictions)
     st.header(f"Reveal: {sum(s.correct for s in scored)} of {len(scored)} topics predicted correctly")
     st.markdown(f"**The point of this case:** {md_escape(case.title or '')}")
     for s in scored:

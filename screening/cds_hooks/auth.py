@@ -17,14 +17,14 @@ from typing import Any
 
 import jwt
 
+from ..errors import AuthError
+
 ALGORITHMS = ("ES384", "RS384")
 KEY_TYPES = {"ES384": "EC", "RS384": "RSA"}
 LEEWAY_SECONDS = 30
 MAX_LIFETIME_SECONDS = 300 + LEEWAY_SECONDS   # the spec: exp no more than 5 minutes after issue
 
 
-class AuthError(Exception):
-    """Why a token was refused; the message says which check failed and never echoes the token."""
 
 
 class JwtVerifier:

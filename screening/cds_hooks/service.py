@@ -1,7 +1,7 @@
 """The CDS Hooks protocol without a web framework: discovery, request checks, the record, the cards.
 
 The screening is the app's: the record goes through screening/fhir_import.py (the same reading as
-the app's import) and screening/engine.py screen_raw, and each finding becomes one card.
+the app's import) and a `Screening` (screening/session.py), and each finding becomes one card.
 Nothing here logs or keeps patient data.
 """
 
@@ -15,11 +15,12 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from ..engine import screen_raw
+from ..errors import BadRequest, DataUnavailable
 from ..fhir_import import FhirImport, import_record, is_naltrexone_order, resources_of
 from ..report import md_escape
 from ..result_models import Finding, ScreeningResult
 from ..ruleset import RuleSet
+from ..session import Screening
 
 CARD_NAMESPACE = uuid.UUID("6f1d7f3e-3c1b-5d4e-9a51-1d0a7c2b9e40")   # uuid5 namespace of this service's cards
 
@@ -33,12 +34,8 @@ MAX_PAGES = 20
 SUMMARY_LIMIT = 140   # a card summary must be shorter than this
 
 
-class BadRequest(Exception):
-    """HTTP 400: the request is not a usable CDS Hooks call; the message says what is wrong."""
 
 
-class DataUnavailable(Exception):
-    """HTTP 412: the record could be neither taken from the prefetch nor fetched from fhirServer."""
 
 
 # A fetcher gets (fhirServer, relative query, access token) and returns a parsed FHIR JSON resource.
@@ -256,8 +253,8 @@ def screen_record(ruleset: RuleSet, resources: list[dict[str, Any]], patient_id:
                   screening_date: date) -> tuple[FhirImport, ScreeningResult]:
     """The app's screening of a record: the same import and the same engine call."""
     imported = import_record(ruleset, resources, screening_date, patient_id=patient_id)
-    result = screen_raw(ruleset, imported.answers, screening_date, imported.medication_lines or None)
-    return imported, result
+    screening = Screening.of(ruleset, imported.answers, screening_date, imported.medication_lines or None)
+    return imported, screening.result
 
 
 def cards_for(ruleset: RuleSet, result: ScreeningResult, imported: FhirImport, patient_id: str,

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..errors import SettingsError
 
-class SettingsError(Exception):
-    """The service cannot start as configured; the message names the variable and the fix."""
+
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from screening.engine import screen_raw
 from screening.loader import load_ruleset
+from screening.session import Screening
 from tests.e2e.server import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_clinician_answers_the_opioid_questions_and_sees_the_critical_finding(pa
     alert = page.get_by_role("alert").filter(has_text="CRITICAL: Current opioid use")
     expect(alert).to_be_visible()
     expect(alert).to_contain_text("precipitate acute opioid withdrawal")
-    applicable = screen_raw(load_ruleset(), {"opioid_current": "yes"}, date.today()).applicable
+    applicable = Screening.of(load_ruleset(), {"opioid_current": "yes"}, date.today()).result.applicable
     expect(page.get_by_text(f"1 of {applicable} applicable questions answered")).to_be_visible()
 
 

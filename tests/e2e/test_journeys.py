@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Download, Locator, Page, expect
 
 from screening.case_file import load_case
+from screening.session import Screening
 from screening.crosschecks import forbidden_pattern
-from screening.engine import screen_case
 from screening.loader import load_ruleset
 from screening.record import verify_record
 from screening.ruleset import RuleSet
@@ -298,7 +298,7 @@ def test_trainer_journey(page: Page, shots: Shots, ruleset: RuleSet) -> None:
     case = load_case(ROOT / "cases" / f"{stem}.yaml")
     label = (f"Case {case_numbers(stems)[stem]}: {', '.join(ruleset.topic_title(t) for t in case.topics)} "
              f"({case.difficulty})")
-    scored = score_predictions(screen_case(ruleset, case), {t: None for t in case.topics})
+    scored = score_predictions(Screening.from_case(ruleset, case).result, {t: None for t in case.topics})
     # Right for the first topic, wrong for every other one.
     predictions = {s.topic: s.actual if i == 0 else next(p for p in PREDICTIONS if p != s.actual)
                    for i, s in enumerate(scored)}
