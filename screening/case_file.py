@@ -21,24 +21,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from . import limits
 from .errors import FieldProblem, InputError
 from .rule_models import Severity
 from .yaml_io import JsonError, YamlError, dump_yaml, load_json, load_yaml, shorten, show_value
+from .strict import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class ExpectedFinding(_Strict):
+class ExpectedFinding(StrictModel):
     rule_id: str
     severity: Severity
 
 
-class Expected(_Strict):
+class Expected(StrictModel):
     """What a golden case must produce: exactly these findings, and (if given) exactly these open questions."""
 
     findings: list[ExpectedFinding]
@@ -48,7 +46,7 @@ class Expected(_Strict):
 Difficulty = Literal["introductory", "intermediate", "advanced"]
 
 
-class RecordEvidence(_Strict):
+class RecordEvidence(StrictModel):
     """Where a pre-filled answer came from in an imported FHIR record (screening/fhir_import.py)."""
 
     resource_type: str
@@ -60,7 +58,7 @@ class RecordEvidence(_Strict):
     status: str | None = Field(default=None, description="the entry's clinicalStatus")
 
 
-class CaseFile(_Strict):
+class CaseFile(StrictModel):
     title: str | None = None
     narrative: str | None = Field(default=None, description="teaching narrative; never screened")
     topics: list[str] = Field(default_factory=list, description="teaching: the rule-set topic ids the case is about")

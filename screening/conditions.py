@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from .strict import StrictModel
 
 QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A question id.")]
 Scalar = Union[bool, str, int, float]  # bool first, so `true` is reported as such, not as 1
@@ -27,27 +29,24 @@ Tables = Mapping[str, Mapping[str, Mapping[str, str]]]
 CONDITION_KEYS = ("all", "any", "not", "equals", "in", "answered", "compare", "days_since", "lookup")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-
-class EqualsArgs(_Strict):
+class EqualsArgs(StrictModel):
     question: QuestionId
     value: Scalar = Field(description="The option value (or number) the answer must equal.")
 
 
-class InArgs(_Strict):
+class InArgs(StrictModel):
     question: QuestionId
     values: list[Scalar] = Field(min_length=1, description="The answer must be one of these.")
 
 
-class CompareArgs(_Strict):
+class CompareArgs(StrictModel):
     question: QuestionId
     op: Literal["lt", "lte", "gt", "gte"] = Field(description="less than, at most, more than, at least")
     value: int | float
 
 
-class DaysSinceArgs(_Strict):
+class DaysSinceArgs(StrictModel):
     """Whole days from a date answer to the screening date, compared with bounds (any of the four)."""
 
     question: QuestionId
@@ -68,7 +67,7 @@ class DaysSinceArgs(_Strict):
         return self
 
 
-class LookupArgs(_Strict):
+class LookupArgs(StrictModel):
     """Look the answer up in a reference table and test one of its attributes."""
 
     question: QuestionId
@@ -77,39 +76,39 @@ class LookupArgs(_Strict):
     in_: list[str] = Field(alias="in", min_length=1)
 
 
-class AllOf(_Strict):
+class AllOf(StrictModel):
     all_: list[Condition] = Field(alias="all", min_length=1, description="True when every part is true.")
 
 
-class AnyOf(_Strict):
+class AnyOf(StrictModel):
     any_: list[Condition] = Field(alias="any", min_length=1, description="True when any part is true.")
 
 
-class NotOf(_Strict):
+class NotOf(StrictModel):
     not_: Condition = Field(alias="not", description="True when the part is false.")
 
 
-class Equals(_Strict):
+class Equals(StrictModel):
     equals: EqualsArgs
 
 
-class In(_Strict):
+class In(StrictModel):
     in_: InArgs = Field(alias="in")
 
 
-class Answered(_Strict):
+class Answered(StrictModel):
     answered: QuestionId = Field(description="True when the question has an answer; never unknown.")
 
 
-class Compare(_Strict):
+class Compare(StrictModel):
     compare: CompareArgs
 
 
-class DaysSince(_Strict):
+class DaysSince(StrictModel):
     days_since: DaysSinceArgs
 
 
-class Lookup(_Strict):
+class Lookup(StrictModel):
     lookup: LookupArgs
 
 

@@ -14,7 +14,7 @@ from .conditions import (Answered, Compare, Condition, DaysSince, Equals, In, Lo
                          questions_in, walk)
 from .errors import Problem
 from .medications import normalise
-from .rule_models import (CONTRADICTION_PLACEHOLDERS, MED_CLASSES, SEVERITY_ORDER, AnswerLabelValue, Contradiction,
+from .rule_models import (CONTRADICTION_PLACEHOLDERS, SEVERITY_ORDER, AnswerLabelValue, Contradiction,
                           DateAfterValue, DaysAgoValue, DaysSinceValue, MedicationFile, MedicationVocabulary,
                           MedProductsValue, Question, Rule, RulesetFile, SourcesFile, TableFile, Wording)
 
@@ -82,13 +82,14 @@ class RuleSetChecker:
         # facts from the medication list are tested like yes/no questions that are never asked
         self.facts = {f.id: Question(id=f.id, prompt=f.label, type=f.type) for f in self.vocabulary.facts}
         self.category_ids = {c.id for c in self.meta.categories}
+        self.topic_ids = {t.model.topic.id for t in topics}  # type: ignore[attr-defined]
         self.forbidden = forbidden_pattern(self.meta.forbidden_words)
 
     def run(self) -> list[Problem]:
         duplicates = list(self.check_unique_ids())
         if duplicates:  # with two definitions of one id, every later check would read the wrong one
             return duplicates
-        return [*self.check_sources_exist(), *self.check_questions(), *self.check_rules(),
+        return [*self.check_declared_ids(), *self.check_sources_exist(), *self.check_questions(), *self.check_rules(),
                 *self.check_show_when_cycles(), *self.check_forbidden_words(), *self.check_medications(),
                 *self.check_causes(), *self.check_contradictions()]
 
@@ -116,6 +117,13 @@ class RuleSetChecker:
                                   for n in [*e.names, *e.misspellings]),
                                 *((" ".join(normalise(a)), self.vocabulary_file, "medication name")
                                   for a in self.vocabulary.abbreviations)])
+
+    def check_declared_ids(self) -> Iterator[Problem]:
+        """Ids the rule set's own files name for the code to use (no data id is written in code)."""
+        if self.meta.medication_topic not in self.topic_ids:
+            yield Problem(self.meta_file, f'field "medication_topic": "{self.meta.medication_topic}" is not a topic id '
+                                          f"(topics: {', '.join(sorted(self.topic_ids))}); name the topic that holds "
+                                          "the medication-list rules")
 
     def _unknown_sources(self, file: str, where: str, ids: list[str]) -> Iterator[Problem]:
         repeated = sorted({sid for sid in ids if ids.count(sid) > 1})
@@ -303,10 +311,8 @@ class RuleSetChecker:
     def check_medications(self) -> Iterator[Problem]:
         vocab, vfile = self.vocabulary, self.vocabulary_file
         ingredient_ids = {i.id for m in self.medications for i in m.model.ingredients}  # type: ignore[attr-defined]
-        worded = [c.id for c in vocab.classes]
-        missing = [c for c in MED_CLASSES if c not in worded]
-        if missing:
-            yield Problem(vfile, f'field "classes": every medication class needs a label (missing: {", ".join(missing)})')
+        yield from _duplicates((c.id, vfile, "medication class") for c in vocab.classes)
+        yield from self._class_references()
         for abbreviation, target in vocab.abbreviations.items():
             if target not in ingredient_ids:
                 yield Problem(vfile, f'field "abbreviations.{abbreviation}": unknown ingredient "{target}"')
@@ -328,6 +334,32 @@ class RuleSetChecker:
                     if ing not in ingredient_ids:
                         yield Problem(m.file, f'field "ingredients": unknown ingredient "{ing}" (define it in a '
                                               f"medications file)", f'product "{p.id}"')
+
+    def _class_references(self) -> Iterator[Problem]:
+        """Every class a role, fact, ingredient or mask names is declared with a label, and exactly the
+        opioid class's ingredients carry an acting (short or long)."""
+        vocab, vfile = self.vocabulary, self.vocabulary_file
+        declared = {c.id for c in vocab.classes}
+        fix = "declare it under classes (with a label) or fix the id"
+        for role, cls in vocab.class_roles:
+            if cls not in declared:
+                yield Problem(vfile, f'field "class_roles.{role}": unknown medication class "{cls}"; {fix}')
+        for i, fact in enumerate(vocab.facts):
+            for cls in fact.classes:
+                if cls not in declared:
+                    yield Problem(vfile, f'field "facts.{i}.classes": unknown medication class "{cls}"; {fix}',
+                                  f'fact "{fact.id}"')
+        opioid = vocab.class_roles.opioid_agonist
+        for m in self.medications:
+            for ing in m.model.ingredients:  # type: ignore[attr-defined]
+                where = f'ingredient "{ing.id}"'
+                for field in ("classes", "masked_by"):
+                    for cls in getattr(ing, field):
+                        if cls not in declared:
+                            yield Problem(m.file, f'field "{field}": unknown medication class "{cls}"; {fix}', where)
+                if (ing.acting is None) == (opioid in ing.classes):
+                    yield Problem(m.file, f'field "acting": required (short or long) for the opioid class "{opioid}" '
+                                          "and only for it", where)
 
     # -- wording --------------------------------------------------------------------------------
     def _wordings(self) -> Iterator[tuple[str, str, str, str]]:

@@ -16,21 +16,22 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .conditions import QuestionId, _Strict
+from .conditions import QuestionId
 from .errors import Problem
 from .rule_models import Id, RuleId, SourceId, Text
+from .strict import StrictModel
 
 Url = Annotated[str, Field(pattern=r"^(https?://|urn:)")]
 
 
-class CodeEntry(_Strict):
+class CodeEntry(StrictModel):
     system: Id = Field(description="a name from code_systems")
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9.\-]+$")]
     display: Text
     prefix: bool = Field(default=False, description="ICD-10: this code and every code under it (Z94 covers Z94.0)")
 
 
-class ConditionList(_Strict):
+class ConditionList(StrictModel):
     """Codes that, on an active Condition, pre-fill `question` with yes (never no)."""
 
     id: RuleId
@@ -44,13 +45,13 @@ class ConditionList(_Strict):
     note: str | None = None
 
 
-class StatusSets(_Strict):
+class StatusSets(StrictModel):
     current: list[Text] = Field(min_length=1, description="statuses read as a current medication line")
     stopped: list[Text] = Field(min_length=1, description="statuses read as a stopped line when they ended "
                                                           "inside the look-back window")
 
 
-class MedicationImport(_Strict):
+class MedicationImport(StrictModel):
     lookback_days: int = Field(gt=0, description="stopped medicines that ended this many days before the "
                                                  "screening date or less are listed as stopped lines")
     stopped_line: Text = Field(description="how a stopped line is written; {name} and {date} (YYYY-MM-DD)")
@@ -65,18 +66,18 @@ class MedicationImport(_Strict):
         return self
 
 
-class ConditionStatuses(_Strict):
+class ConditionStatuses(StrictModel):
     clinical: list[Text] = Field(min_length=1, description="clinicalStatus codes that count (active, recurrence)")
     verification_ignored: list[Text] = Field(description="verificationStatus codes that make an entry not count")
     sources: list[SourceId] = Field(min_length=1)
 
 
-class RxNormCodes(_Strict):
+class RxNormCodes(StrictModel):
     codes: list[CodeEntry] = Field(min_length=1)
     sources: list[SourceId] = Field(min_length=1)
 
 
-class FhirConditionsFile(_Strict):
+class FhirConditionsFile(StrictModel):
     """rules/fhir-conditions.yaml."""
 
     description: Text
@@ -87,19 +88,19 @@ class FhirConditionsFile(_Strict):
     conditions: list[ConditionList] = Field(min_length=1)
 
 
-class CdsService(_Strict):
+class CdsService(StrictModel):
     id: RuleId
     hook: Literal["order-select", "order-sign"]
     title: Text
     description: Text
 
 
-class OverrideReason(_Strict):
+class OverrideReason(StrictModel):
     code: RuleId
     display: Text
 
 
-class CdsHooksFile(_Strict):
+class CdsHooksFile(StrictModel):
     """rules/cds-hooks.yaml: what the CDS Hooks service says; how it says it is in screening/cds_hooks/."""
 
     services: list[CdsService] = Field(min_length=1)

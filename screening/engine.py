@@ -22,8 +22,7 @@ from .rule_models import (SEVERITY_ORDER, AnswerLabelValue, DateAfterValue, Days
 from .ruleset import CompiledRule, RuleSet
 
 NOT_RECORDED = "not recorded"
-MEDICATION_TOPIC = "medications"   # the topic file that holds the medication-list rules
-NO_LIST_ID = "medication_list"      # the open item when no medication list was checked
+NO_LIST_ID = "medication_list"      # the open item when no medication list was checked (under meta.medication_topic)
 
 
 def applicable_answers(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date) \
@@ -304,9 +303,9 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], screening_date: date,
     not_assessed = [cq.not_assessed for cq in ruleset.questions
                     if cq.question.id in visible_set and cq.question.id not in effective]
     if not has_list:
-        not_assessed.append(NotAssessed.model_construct(question_id=NO_LIST_ID, topic=MEDICATION_TOPIC,
+        not_assessed.append(NotAssessed.model_construct(question_id=NO_LIST_ID, topic=ruleset.meta.medication_topic,
                                                         prompt=ruleset.meta.no_medication_list))
-    not_assessed += [NotAssessed.model_construct(question_id=f"medication_line_{m.number}", topic=MEDICATION_TOPIC,
+    not_assessed += [NotAssessed.model_construct(question_id=f"medication_line_{m.number}", topic=ruleset.meta.medication_topic,
                                                  prompt=_not_read_prompt(m))
                      for m in meds if m.needs_review]
     return ScreeningResult.model_construct(

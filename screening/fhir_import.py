@@ -481,7 +481,8 @@ def is_naltrexone_order(ruleset: RuleSet, resource: Mapping[str, Any],
         texts.append(concept["text"])
     elif isinstance(concept, str):   # not FHIR, but seen in hand-built requests: read it rather than miss it
         texts.append(concept)
-    return any("naltrexone" in ruleset.matcher.classify_line(1, t).classes for t in texts)
+    screened = ruleset.matcher.vocabulary.class_roles.screened_medicine
+    return any(screened in ruleset.matcher.classify_line(1, t).classes for t in texts)
 
 
 def record_case_yaml(imported: FhirImport, title: str | None = None) -> str:

@@ -262,7 +262,8 @@ class MedicationMatcher:
                                              *vocabulary.place_words_after]
                             for w in normalise(phrase)}
         self._known_words |= self._accounted
-        self._connectors = {w for group in vocabulary.known_words if group.id in ("units", "connectors")
+        self._opioid = vocabulary.class_roles.opioid_agonist
+        self._connectors = {w for group in vocabulary.known_words if group.joins_names
                             for phrase in group.words for w in normalise(phrase)}
         self._shape_cache: dict[str, bool] = {}
         self._pattern = re.compile("|".join(f"(?:{p})" for p in vocabulary.word_patterns)) \
@@ -285,7 +286,7 @@ class MedicationMatcher:
         self._starts = starts
         self._sorted_starts = sorted(starts)
         opioid_words = {key[0] for key, (entry, _how) in self._names.items()
-                        if "opioid_agonist" in self._classes_of(entry) and key[0].isalpha()}
+                        if self._opioid in self._classes_of(entry) and key[0].isalpha()}
         self._opioid_words = sorted(opioid_words)
         self._classify_text = lru_cache(maxsize=8192)(self._classify_text_uncached)
 
@@ -528,7 +529,7 @@ class MedicationMatcher:
                            possible_hidden_opioid=hidden, mixed_script=mixed, notes=notes)
         classes, long_acting, ingredient_ids = self._read_classes(words, found)
         partner = any(i in self._partners for i in ingredient_ids)
-        hidden = "opioid_agonist" not in classes and bool(leftover) and (partner or opioid_hint)
+        hidden = self._opioid not in classes and bool(leftover) and (partner or opioid_hint)
         if hidden:
             notes.append("a word beside a combination partner is not read: it may be an opioid (check the label)")
         if any(not f.certain for f in found):
@@ -584,8 +585,8 @@ class MedicationMatcher:
         ingredient_ids = list(dict.fromkeys(ingredient_ids))
         classes = sorted(kept)
         long_acting = None
-        if "opioid_agonist" in classes:
-            opioid_entries = [f.entry for f in found if "opioid_agonist" in self._classes_of(f.entry)]
+        if self._opioid in classes:
+            opioid_entries = [f.entry for f in found if self._opioid in self._classes_of(f.entry)]
             long_acting = (any(e.long_acting for e in opioid_entries)
                            or any(self.ingredients[i].acting == "long" for e in opioid_entries for i in e.ingredients)
                            or self._released(words, aside_at))

@@ -32,6 +32,7 @@ from .result_models import ScreeningResult
 from .ruleset import RuleSet
 from .session import Screening
 from .yaml_io import JsonError, load_json, shorten
+from .strict import StrictModel
 
 RECORD_FORMAT = "ldn-screening-record/2"
 OLD_FORMAT = "ldn-screening-record/1"
@@ -41,29 +42,26 @@ _SEAL_FIELDS = ("record_sha256", "signature")
 
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class RecordFinding(_Strict):
+class RecordFinding(StrictModel):
     rule_id: str
     severity: str
     summary: str
 
 
-class RecordRuleset(_Strict):
+class RecordRuleset(StrictModel):
     name: str
     version: str
     sha256: str
 
 
-class Signature(_Strict):
+class Signature(StrictModel):
     method: Literal["hmac-sha256"]
     key_id: str = Field(pattern=r"^[0-9a-f]{16}$", description="first 16 hex digits of the key's SHA-256")
     value: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-class ScreeningRecord(_Strict):
+class ScreeningRecord(StrictModel):
     format: Literal["ldn-screening-record/1", "ldn-screening-record/2"]
     screening_date: date
     answers: dict[str, Any]

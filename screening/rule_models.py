@@ -13,7 +13,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Discriminator, Field, StringConstraints, Tag, model_validator
 
-from .conditions import Condition, QuestionId, _Strict
+from .conditions import Condition, QuestionId
+from .strict import StrictModel
 
 Severity = Literal["critical", "warning", "info"]
 """HL7 CDS Hooks card indicators; see the severity policy in the README."""
@@ -29,13 +30,13 @@ SourceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 
 
-class Option(_Strict):
+class Option(StrictModel):
     value: Id
     label: Text
     help: str | None = None
 
 
-class Question(_Strict):
+class Question(StrictModel):
     """One checklist question. Its answers are what conditions test."""
 
     id: QuestionId
@@ -72,28 +73,28 @@ class Question(_Strict):
         return self
 
 
-class DateAfterArgs(_Strict):
+class DateAfterArgs(StrictModel):
     question: QuestionId
     days: int
 
 
-class DaysSinceValue(_Strict):
+class DaysSinceValue(StrictModel):
     days_since: QuestionId = Field(description="whole days from that date answer to the screening date")
 
 
-class DateAfterValue(_Strict):
+class DateAfterValue(StrictModel):
     date_after: DateAfterArgs = Field(description="that date answer plus N days, as YYYY-MM-DD")
 
 
-class AnswerLabelValue(_Strict):
+class AnswerLabelValue(StrictModel):
     answer_label: QuestionId = Field(description="the label of the chosen option")
 
 
-class DaysAgoValue(_Strict):
+class DaysAgoValue(StrictModel):
     days_ago: QuestionId = Field(description='that date answer in words: "today", "1 day ago", "9 days ago"')
 
 
-class MedProductsValue(_Strict):
+class MedProductsValue(StrictModel):
     med_products: Annotated[str, Field(pattern=r"^med_[a-z0-9_]+$")] = Field(
         description="the products (and their ingredients) of the list lines that make this fact yes, by the "
                     "rule set's own names, e.g. \"Viberzi (eluxadoline)\"; never the text as typed")
@@ -129,7 +130,7 @@ ComputedValue = Annotated[
 ]
 
 
-class Wording(_Strict):
+class Wording(StrictModel):
     """What the clinician and the patient read. `{name}` inserts a value declared under `values`."""
 
     summary: Text = Field(description="one line, at most 140 characters once filled in")
@@ -142,7 +143,7 @@ class Wording(_Strict):
     sources_disagree: str | None = Field(default=None, description="where sources differ, and which reading decides")
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     id: RuleId
     title: Text
     category: Id
@@ -160,7 +161,7 @@ class Rule(_Strict):
                                                                        "one's wording leads)")
 
 
-class Contradiction(_Strict):
+class Contradiction(StrictModel):
     """Answers kept for questions that skip logic now hides, read against the answers that hide them.
 
     Derived from show_when: a kept answer that, with the hiding answers changed as little as possible
@@ -184,14 +185,14 @@ class Contradiction(_Strict):
 CONTRADICTION_PLACEHOLDERS = ("shown", "hidden", "would")
 
 
-class TopicInfo(_Strict):
+class TopicInfo(StrictModel):
     id: Id
     title: Text
     order: int
     intro: str | None = None
 
 
-class TopicFile(_Strict):
+class TopicFile(StrictModel):
     """rules/topics/*.yaml: one topic of the checklist, its questions and its rules."""
 
     topic: TopicInfo
@@ -206,13 +207,13 @@ class TopicFile(_Strict):
         return self
 
 
-class TableRow(_Strict):
+class TableRow(StrictModel):
     value: Id
     label: Text
     attributes: dict[Id, str] = Field(default_factory=dict)
 
 
-class TableFile(_Strict):
+class TableFile(StrictModel):
     """rules/tables/*.yaml: a reference table, such as the opioid agents and their acting class."""
 
     id: Id
@@ -240,7 +241,7 @@ class TableFile(_Strict):
         return self
 
 
-class Source(_Strict):
+class Source(StrictModel):
     id: SourceId
     title: Text
     kind: Literal["seed", "reference", "web"] = Field(
@@ -258,18 +259,18 @@ class Source(_Strict):
         return self
 
 
-class SourcesFile(_Strict):
+class SourcesFile(StrictModel):
     """rules/sources.yaml: every document a rule may cite."""
 
     sources: list[Source] = Field(min_length=1)
 
 
-class Category(_Strict):
+class Category(StrictModel):
     id: Id
     label: Text
 
 
-class DiscussionPoint(_Strict):
+class DiscussionPoint(StrictModel):
     id: Id
     heading: Text
     clinician: Text
@@ -277,7 +278,7 @@ class DiscussionPoint(_Strict):
     sources: list[SourceId] = Field(min_length=1)
 
 
-class SeverityWording(_Strict):
+class SeverityWording(StrictModel):
     """How a severity reads: its name for clinicians, its plain words for patients, and its meaning."""
 
     label: Text
@@ -285,21 +286,21 @@ class SeverityWording(_Strict):
     meaning: Text
 
 
-class AvoidPhrase(_Strict):
+class AvoidPhrase(StrictModel):
     """A phrase that stigmatises people who use drugs or is imprecise, and the words to use instead."""
 
     avoid: Text
     prefer: Text
 
 
-class NarrativeLanguage(_Strict):
+class NarrativeLanguage(StrictModel):
     """Phrases teaching narratives never use (checked by the tests over cases/)."""
 
     phrases: list[AvoidPhrase] = Field(min_length=1)
     sources: list[SourceId] = Field(min_length=1)
 
 
-class RulesetFile(_Strict):
+class RulesetFile(StrictModel):
     """rules/ruleset.yaml: the rule set's identity and product-wide wording."""
 
     name: Text
@@ -312,6 +313,8 @@ class RulesetFile(_Strict):
     purpose: Text = Field(description="the statement that this is a summary for discussion")
     patient_purpose: Text
     not_assessed_note: Text = Field(description="why unanswered questions are open items, not reassurance")
+    medication_topic: Id = Field(description="the topic (a topics/*.yaml id) under which the medication "
+                                             "list's open items are filed: no list checked, lines not read")
     no_medication_list: Text = Field(description="the open item listed when no medication list was checked")
     patient_no_medication_list: Text = Field(description="the same open item, in the patient's words")
     no_findings_note: Text = Field(description="what an empty findings list does and does not mean")
@@ -330,25 +333,24 @@ class RulesetFile(_Strict):
 
 # ---- medication lists -------------------------------------------------------------------------------
 
-MedClass = Literal["opioid_agonist", "naltrexone", "opioid_antagonist_other", "peripheral_opioid",
-                   "immunosuppressant_transplant", "corticosteroid_systemic", "thyroid_hormone",
-                   "opioid_withdrawal_treatment"]
-"""The classes a medication line can carry (shared/corpora/README.md defines each); none is an empty list."""
-
-MED_CLASSES: tuple[str, ...] = MedClass.__args__  # type: ignore[attr-defined]
+MedClass = Id
+"""A medication class id, declared with its label in medication-vocabulary.yaml `classes` (the checker
+refuses an undeclared one); shared/corpora/README.md defines each. No class is written in code: the two
+the reader treats specially are named in the vocabulary's `class_roles`."""
 
 Name = Annotated[str, StringConstraints(min_length=2, pattern=r"\S")]
 
 
-class Ingredient(_Strict):
+class Ingredient(StrictModel):
     """An active ingredient, by every name it is written under."""
 
     id: Id
     names: list[Name] = Field(min_length=1, description="generic names as written (case and punctuation ignored)")
     misspellings: list[Name] = Field(default_factory=list, description="known misspellings, matched exactly")
     classes: list[MedClass] = Field(default_factory=list, description="empty: recognised, nothing to screen")
-    acting: Literal["short", "long"] | None = Field(default=None, description="opioid agonists: acting class of "
-                                                                               "the plain ingredient")
+    acting: Literal["short", "long"] | None = Field(default=None, description="opioid agonists (the class "
+                                                    "class_roles.opioid_agonist names), and only they: acting "
+                                                    "class of the plain ingredient")
     systemic_only: bool = Field(default=False, description="its classes do not apply to a local route "
                                                            "(eye drops, ointment, inhaler, nasal spray)")
     masked_by: list[MedClass] = Field(default_factory=list, description="its classes are not reported when the line "
@@ -358,14 +360,8 @@ class Ingredient(_Strict):
     sources: list[SourceId] = Field(default_factory=list, description="where these names come from, when not "
                                                                       "(only) the file's sources")
 
-    @model_validator(mode="after")
-    def _acting_for_opioids_only(self) -> Ingredient:
-        if (self.acting is None) == ("opioid_agonist" in self.classes):
-            raise ValueError("acting (short or long) is required for opioid agonists and only for them")
-        return self
 
-
-class Product(_Strict):
+class Product(StrictModel):
     """A brand or named product, by its names, with its ingredients."""
 
     id: Id
@@ -380,7 +376,7 @@ class Product(_Strict):
                                                                       "come from (BNF, TGA, DPD, DailyMed...)")
 
 
-class MedicationFile(_Strict):
+class MedicationFile(StrictModel):
     """rules/medications/*.yaml: ingredients and products the medication-list reader recognises."""
 
     description: Text
@@ -389,7 +385,7 @@ class MedicationFile(_Strict):
     products: list[Product] = Field(default_factory=list)
 
 
-class MedClassInfo(_Strict):
+class MedClassInfo(StrictModel):
     id: MedClass
     label: Text
 
@@ -397,7 +393,7 @@ class MedClassInfo(_Strict):
 FactLines = Literal["current", "stopped", "not_fully_read", "possible_hidden_opioid"]
 
 
-class Fact(_Strict):
+class Fact(StrictModel):
     """A fact drawn from the medication list, which conditions test like a question.
 
     A yes/no fact is yes when any line of its kind (`lines`) carries one of its classes. A
@@ -433,7 +429,7 @@ class Fact(_Strict):
 Word = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+( \S+)*$")]
 
 
-class LabelConvention(_Strict):
+class LabelConvention(StrictModel):
     """A pharmacy-label truncation or suffix that names an ingredient (HYDROCO, APAP/COD, Guaifenesin AC)."""
 
     text: Word = Field(description="the word(s) as written on the label (normalised like a line)")
@@ -446,17 +442,32 @@ class LabelConvention(_Strict):
     note: str = ""
 
 
-class WordGroup(_Strict):
+class WordGroup(StrictModel):
     """Words that are accounted for on a line without naming a medicine (units, forms, sig words...)."""
 
     id: Id
     words: list[Word] = Field(min_length=1)
+    joins_names: bool = Field(default=False, description="these words may stand between the names of one "
+                                                          "product (buprenorphine/naloxone, 160 mcg / formoterol): "
+                                                          "units and connectors")
 
 
-class MedicationVocabulary(_Strict):
+class ClassRoles(StrictModel):
+    """The medication classes the reader itself treats specially, named here so no class id is code."""
+
+    opioid_agonist: MedClass = Field(description="the opioid class: its ingredients carry short or long acting, "
+                                                 "its lines are read as long-acting or not, and a leftover word "
+                                                 "that starts like one of its names may hide it")
+    screened_medicine: MedClass = Field(description="the class of the medicine this screening is for "
+                                                    "(naltrexone): a draft order of it is what the CDS "
+                                                    "service screens")
+
+
+class MedicationVocabulary(StrictModel):
     """rules/medication-vocabulary.yaml: how medication lines are read, and the facts they give the rules."""
 
     classes: list[MedClassInfo] = Field(min_length=1)
+    class_roles: ClassRoles
     facts: list[Fact] = Field(min_length=1)
     abbreviations: dict[Name, Id] = Field(description="abbreviation as written -> ingredient id (APAP -> acetaminophen)")
     long_acting_markers: list[Name] = Field(min_length=1, description="words that make an opioid line long-acting")

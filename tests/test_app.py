@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 from screening.app_state import case_widget_values
 from screening.session import Screening
 from screening.case_file import parse_case
-from screening.engine import MEDICATION_TOPIC
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.report import md_escape
 from screening.ruleset import RuleSet
@@ -56,7 +55,8 @@ def test_app_opens_with_the_checklist_grouped_by_topic_and_no_findings() -> None
     at = start()
     assert not at.exception
     assert "Medication list" in [h.value for h in at.header]
-    checklist_topics = [t.title for t in load_ruleset().topics if t.id != MEDICATION_TOPIC]
+    rules = load_ruleset()
+    checklist_topics = [t.title for t in rules.topics if t.id != rules.meta.medication_topic]
     assert [s.value for s in at.subheader] == checklist_topics
     assert "0 of " in texts(at) and "applicable questions answered" in texts(at)
     assert "not a decision" in texts(at)

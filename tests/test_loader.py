@@ -104,3 +104,67 @@ def test_yaml_keeps_yes_and_no_as_words_and_rejects_duplicate_keys() -> None:
 def test_yaml_never_builds_python_objects() -> None:
     with pytest.raises(YamlError):
         load_yaml("!!python/object/apply:os.system ['true']")
+
+
+# ---- ids the code uses are declared in the rule files (issue 11) ----------------------------------------
+
+def _rename_medication_topic(rules: Path, new_id: str, declared: str) -> None:
+    topic = rules / "topics" / "06-medication-list.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("  id: medications\n", f"  id: {new_id}\n", 1),
+                     encoding="utf-8")
+    meta = rules / "ruleset.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("medication_topic: medications",
+                                                             f"medication_topic: {declared}", 1), encoding="utf-8")
+
+
+def test_the_medication_list_topic_can_be_renamed_in_the_rule_files_alone(tmp_path: Path) -> None:
+    """Renaming the topic used to pass `validate` and then crash `check --format markdown`."""
+    from screening.cli import main
+
+    rules = copy_rules(tmp_path)
+    _rename_medication_topic(rules, "medicines", "medicines")
+    renamed = load_ruleset(rules)
+    s = Screening.of(renamed, {"opioid_current": "no"}, SCREENING_DATE)
+    assert {n.topic for n in s.result.not_assessed if n.question_id == "medication_list"} == {"medicines"}
+    assert "No medication list was checked" in s.markdown()
+    case = tmp_path / "case.yaml"
+    case.write_text("screening_date: 2026-11-23\nanswers: {opioid_current: 'no'}\n", encoding="utf-8")
+    assert main(["check", str(case), "--format", "markdown", "--rules", str(rules)]) == 0
+
+
+def test_a_medication_topic_that_names_no_topic_is_refused_at_its_field(tmp_path: Path) -> None:
+    from screening.errors import RuleSetError
+
+    rules = copy_rules(tmp_path)
+    _rename_medication_topic(rules, "medicines", "medications")
+    with pytest.raises(RuleSetError, match=r'ruleset.yaml: field "medication_topic": "medications" is not a topic id'):
+        load_ruleset(rules)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  opioid_agonist: opioid_agonist\n", "  opioid_agonist: opioids\n",
+     r'field "class_roles.opioid_agonist": unknown medication class "opioids"'),
+    ("classes: [thyroid_hormone]}", "classes: [thyroid]}", r'field "facts.\d+.classes": unknown medication class "thyroid"'),
+])
+def test_a_medication_class_the_vocabulary_does_not_declare_is_refused(tmp_path: Path, old: str, new: str,
+                                                                      message: str) -> None:
+    from screening.errors import RuleSetError
+
+    rules = copy_rules(tmp_path)
+    vocab = rules / "medication-vocabulary.yaml"
+    text = vocab.read_text(encoding="utf-8")
+    assert old in text
+    vocab.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RuleSetError, match=message):
+        load_ruleset(rules)
+
+
+def test_an_opioid_ingredient_without_an_acting_is_refused(tmp_path: Path) -> None:
+    from screening.errors import RuleSetError
+
+    rules = copy_rules(tmp_path)
+    files = [p for p in (rules / "medications").glob("*.yaml") if "acting: short" in p.read_text(encoding="utf-8")]
+    text = files[0].read_text(encoding="utf-8")
+    files[0].write_text(text.replace("acting: short", "acting: null", 1), encoding="utf-8")
+    with pytest.raises(RuleSetError, match=r'field "acting": required \(short or long\) for the opioid class'):
+        load_ruleset(rules)
