@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import streamlit as st
 
-from screening.app_state import PREFIXES, default_screening_date, keep_hidden_answers
 from screening.errors import RuleSetError
 from screening.loader import DEFAULT_RULES_DIR
 from screening.ruleset import RuleSet
+from ui import keys
 from ui.auth import signed_in
 from ui.checklist import checklist, dates_as_text
 from ui.common import ahead_for, cached_ruleset, current, leave_guard, page_style, ready_findings
@@ -17,6 +17,7 @@ from ui.findings import SHOW_ALL, findings_panel, findings_strip
 from ui.medications import medication_input, medication_table
 from ui.sidebar import MODES, has_answers, sidebar
 from ui.summary import downloads, summary_section
+from ui.state import default_screening_date, keep_hidden_answers
 from ui.trainer import trainer_page
 
 TITLE = "LDN safety screening"
@@ -86,7 +87,7 @@ def main() -> None:
         st.stop()
     st.session_state.setdefault("screening_date", default_screening_date())
     keep_hidden_answers(st.session_state)
-    for prefix in PREFIXES:
+    for prefix in keys.ANSWER_PREFIXES:
         dates_as_text(st.session_state, ruleset, prefix)
     mode = sidebar(ruleset)
     if mode != MODES[0]:

@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 from ui.checklist import dates_as_text, question_widget  # noqa: E402
 from ui.common import cached_ruleset  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
-from screening.app_state import default_screening_date, keep_hidden_answers  # noqa: E402
+from ui.state import default_screening_date, keep_hidden_answers  # noqa: E402
 from screening.loader import DEFAULT_RULES_DIR  # noqa: E402
 
 st.set_page_config(page_title="floor", layout="wide")

@@ -12,7 +12,6 @@ from typing import Any
 import streamlit as st
 
 from screening.conditions import Answered, walk
-from screening.app_state import PREFIX, raw_answers
 from screening.errors import FieldProblem
 from screening.loader import load_ruleset
 from screening.report import ahead_text
@@ -20,6 +19,9 @@ from screening.result_models import Finding, ScreeningResult
 from screening.ruleset import RuleSet
 from screening.session import Screening
 from screening.timeline import with_changes_ahead
+
+from . import keys
+from .state import raw_answers
 
 ICONS = {"critical": ":material/dangerous:", "warning": ":material/warning:", "info": ":material/info:"}
 DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
@@ -56,7 +58,8 @@ class Screened:
         return {k: v for k, v in self.raw.items() if v is not None and not (isinstance(v, str) and not v.strip())}
 
 
-def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None, prefix: str = PREFIX) -> Screened:
+def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None,
+             prefix: str = keys.ANSWER_PREFIX) -> Screened:
     """Screen the checklist whose widgets carry this key prefix; once per distinct state, so the page's
     fragments (each topic, the findings, the progress) share one screening per click."""
     raw = raw_answers(st.session_state, ruleset, prefix)
@@ -77,7 +80,7 @@ def current_medications() -> list[str] | None:
     return split_lines(text) if text.strip() else None
 
 
-def current(ruleset: RuleSet, prefix: str = PREFIX) -> Screened:
+def current(ruleset: RuleSet, prefix: str = keys.ANSWER_PREFIX) -> Screened:
     """The screening of the page's current state (answers, screening date, medication list)."""
     return evaluate(ruleset, st.session_state["screening_date"], current_medications(), prefix)
 

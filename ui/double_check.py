@@ -8,7 +8,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, widget_key
 from screening.double_check import Choice, Comparison, combine, compare
 from screening.engine import applicable_answers
 from screening.errors import InputError
@@ -18,10 +17,12 @@ from screening.record import NotARecord, ScreeningRecord, Verification, rescreen
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 
+from . import keys
 from .checklist import checklist
 from .common import Screened, ahead_for, evaluate, evaluate_raw, reset_answers, safe_md
 from .findings import findings_panel
 from .medications import medication_table
+from .state import case_widget_values
 from .summary import downloads
 
 CHANGE_WORDS = {"new": "New with the current rules", "removed": "No longer found", "changed": "Changed"}
@@ -44,9 +45,9 @@ def _clear_previous_record() -> None:
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("res_")]:
         del st.session_state[key]
     if st.session_state.pop("dc_first_from_record", False):
-        reset_answers(PREFIX)
+        reset_answers(keys.ANSWER_PREFIX)
         st.session_state["med_text"] = ""
-    reset_answers(SECOND_PREFIX)
+    reset_answers(keys.SECOND_PREFIX)
 
 
 def _on_record_upload(ruleset: RuleSet) -> None:
@@ -69,10 +70,10 @@ def _on_record_upload(ruleset: RuleSet) -> None:
 
 def _use_record_as_first(ruleset: RuleSet) -> None:
     record: ScreeningRecord = st.session_state["dc_verification"].record
-    reset_answers(PREFIX)
+    reset_answers(keys.ANSWER_PREFIX)
     values, _ = case_widget_values(ruleset, record)   # an unknown question or unreadable value is skipped, not raised
     for qid, value in values.items():
-        st.session_state[widget_key(qid)] = value
+        st.session_state[keys.answer(qid)] = value
     st.session_state["med_text"] = "\n".join(record.medications or [])
     st.session_state["screening_date"] = record.screening_date
     st.session_state["dc_first_from_record"] = True
@@ -161,7 +162,7 @@ def double_check_page(ruleset: RuleSet) -> None:
         st.error(md_escape("The medication list was not read: " + "; ".join(list_problems(medications))),
                  icon=":material/block:")
         medications = None
-    first = evaluate(ruleset, screening_date, medications, PREFIX)
+    first = evaluate(ruleset, screening_date, medications, keys.ANSWER_PREFIX)
     if first.result.answered == 0:
         st.warning("There is no first screening yet: load a screening record above, or answer it in Screening "
                    "mode.", icon=":material/info:")
@@ -174,9 +175,9 @@ def double_check_page(ruleset: RuleSet) -> None:
             medication_table(first.result.medications)
         else:
             st.markdown("No medication list was given: what a list would show is not assessed.")
-    second = evaluate(ruleset, screening_date, medications, SECOND_PREFIX)
+    second = evaluate(ruleset, screening_date, medications, keys.SECOND_PREFIX)
     st.header("2. Your independent checklist", anchor=False)
-    checklist(ruleset, set(second.visible), {p.field: p.message for p in second.problems}, prefix=SECOND_PREFIX)
+    checklist(ruleset, set(second.visible), {p.field: p.message for p in second.problems}, prefix=keys.SECOND_PREFIX)
     questions = {cq.question.id for cq in ruleset.questions}
     open_second = sum(1 for n in second.result.not_assessed if n.question_id in questions) + len(second.problems)
     blockers = []

@@ -11,12 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from screening.app_state import widget_key
 from screening.case_file import CaseFile, RecordEvidence
 from screening.errors import InputError
 from screening.fhir_import import FhirImport, import_record, patient_ids, read_fhir_bytes
 from screening.report import md_escape
 from screening.ruleset import RuleSet
+
+from . import keys
 
 PENDING = "fhir_pending"           # the import waiting for confirmation (a FhirImport)
 CHOICE = "fhir_patients"           # (resources, problems, patient ids) while the clinician picks a patient
@@ -80,7 +81,7 @@ def apply_import(ruleset: RuleSet) -> None:
     applied, kept = [], []
     provenance: dict[str, Any] = dict(st.session_state.get(PROVENANCE, {}))
     for p in imported.prefilled:
-        key = widget_key(p.question_id)
+        key = keys.answer(p.question_id)
         current = st.session_state.get(key)
         if current is None:
             st.session_state[key] = p.answer
@@ -117,7 +118,7 @@ def remember_case_provenance(case: CaseFile) -> None:
 def record_note(question_id: str) -> None:
     """Under a question: which record entries pre-filled its answer (shown until the answer changes)."""
     evidence = st.session_state.get(PROVENANCE, {}).get(question_id)
-    if evidence and st.session_state.get(widget_key(question_id)) == "yes":
+    if evidence and st.session_state.get(keys.answer(question_id)) == "yes":
         st.caption("From the record (confirm): " + md_escape("; ".join(_evidence_text(e) for e in evidence)))
 
 

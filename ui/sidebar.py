@@ -7,14 +7,15 @@ from datetime import date
 import streamlit as st
 
 from screening.answers import parse_date
-from screening.app_state import PREFIX, PREFIXES, case_widget_values, widget_key
 from screening.case_file import parse_case
 from screening.errors import InputError
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 
+from . import keys
 from .common import DATE_RANGE, reset_answers
 from .fhir_import import PROVENANCE, fhir_import_panel, remember_case_provenance
+from .state import case_widget_values
 
 DATE_TEXT = "screening_date_text"      # the field as typed; "screening_date" holds the date in use
 DATE_SYNCED = "screening_date_synced"  # the date the field last showed, to notice a date set elsewhere
@@ -37,9 +38,9 @@ def on_case_upload(ruleset: RuleSet) -> None:
         st.session_state["case_message"] = ("error", f"Nothing was loaded; your answers are unchanged.\n\n{exc.report()}")
         return
     values, problems = case_widget_values(ruleset, case)
-    reset_answers(PREFIX)
+    reset_answers(keys.ANSWER_PREFIX)
     for qid, value in values.items():
-        st.session_state[widget_key(qid)] = value
+        st.session_state[keys.answer(qid)] = value
     st.session_state["screening_date"] = case.screening_date
     st.session_state["med_text"] = "\n".join(case.medication_lines() or [])
     st.session_state["load_problems"] = problems
@@ -51,7 +52,7 @@ def on_case_upload(ruleset: RuleSet) -> None:
 
 
 def on_new_screening() -> None:
-    for prefix in PREFIXES:
+    for prefix in keys.ANSWER_PREFIXES:
         reset_answers(prefix)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("res_", "dc_"))]:
         del st.session_state[key]
@@ -95,7 +96,7 @@ def screening_date_field() -> None:
 
 
 def has_answers() -> bool:
-    return any(isinstance(k, str) and k.startswith(PREFIXES) and v not in (None, "")
+    return any(isinstance(k, str) and k.startswith(keys.ANSWER_PREFIXES) and v not in (None, "")
                for k, v in st.session_state.items()) or bool(str(st.session_state.get("med_text") or "").strip())
 
 
