@@ -45,12 +45,7 @@ def question_widget(cq: CompiledQuestion, prefix: str = keys.ANSWER_PREFIX,
 
 
 # What a click changes besides its own topic: rerun these page fragments (app.py draws them) and no more.
-LIVE_FRAGMENTS = ("findings", "strip", "progress", "summary")
-SHOWN_KEY = "_questions_shown"      # per topic, the questions drawn last time (to see what an answer reveals)
-
-
-def topic_fragment_key(topic_id: str) -> str:
-    return f"topic_{topic_id}"
+LIVE_FRAGMENTS = (keys.FINDINGS_FRAGMENT, keys.STRIP_FRAGMENT, keys.PROGRESS_FRAGMENT, keys.SUMMARY_FRAGMENT)
 
 
 def _after_answer(ruleset: RuleSet, topic_id: str) -> None:
@@ -59,12 +54,12 @@ def _after_answer(ruleset: RuleSet, topic_id: str) -> None:
     medication list) is not redrawn, so a click stays cheap."""
     from .common import current
     visible = set(current(ruleset).visible)
-    shown: dict[str, tuple[str, ...]] = st.session_state.get(SHOWN_KEY, {})
+    shown: dict[str, tuple[str, ...]] = st.session_state.get(keys.QUESTIONS_SHOWN, {})
     topics = {topic_id} | {t.id for t in ruleset.topics if t.id in shown and
                            shown[t.id] != _topic_questions(ruleset, t.id, visible)}
     if os.environ.get("LDN_PARTIAL_RERUNS", "1") == "0":     # every answer reruns the whole page
         st.rerun(scope="app")
-    st.rerun([topic_fragment_key(t) for t in sorted(topics)] + list(LIVE_FRAGMENTS))
+    st.rerun([keys.topic_fragment(t) for t in sorted(topics)] + list(LIVE_FRAGMENTS))
 
 
 def _topic_questions(ruleset: RuleSet, topic_id: str, visible: set[str]) -> tuple[str, ...]:
@@ -76,10 +71,10 @@ def topic_block(ruleset: RuleSet, topic_id: str, visible: set[str], problems: di
     topic = next(t for t in ruleset.topics if t.id == topic_id)
     questions = [cq for cq in ruleset.questions if cq.topic == topic.id and cq.question.id in visible]
     if live:
-        st.session_state.setdefault(SHOWN_KEY, {})[topic_id] = tuple(cq.question.id for cq in questions)
+        st.session_state.setdefault(keys.QUESTIONS_SHOWN, {})[topic_id] = tuple(cq.question.id for cq in questions)
     if not questions:       # a topic of rules only (the medication list) has nothing to ask
         return
-    load_problems: dict[str, str] = st.session_state.get("load_problems", {})
+    load_problems: dict[str, str] = st.session_state.get(keys.LOAD_PROBLEMS, {})
     with st.container(border=True):
         st.subheader(topic.title, anchor=False)
         if topic.intro:
@@ -109,6 +104,6 @@ def checklist(ruleset: RuleSet, visible: set[str], problems: dict[str, str], pre
     answer reruns only its topic and the page fragments that show results (LIVE_FRAGMENTS)."""
     for topic in ruleset.topics:
         if live:
-            st.fragment(_live_topic, key=topic_fragment_key(topic.id))(ruleset, topic.id)
+            st.fragment(_live_topic, key=keys.topic_fragment(topic.id))(ruleset, topic.id)
         else:
             topic_block(ruleset, topic.id, visible, problems, prefix)

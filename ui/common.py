@@ -65,7 +65,7 @@ def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | No
     raw = raw_answers(st.session_state, ruleset, prefix)
     key = (ruleset.sha256, screening_date, tuple(medications) if medications is not None else None,
            tuple(raw.items()))
-    memo: dict[str, tuple[Any, Screened]] = st.session_state.setdefault("_screened_memo", {})
+    memo: dict[str, tuple[Any, Screened]] = st.session_state.setdefault(keys.SCREENED_MEMO, {})
     if prefix in memo and memo[prefix][0] == key:
         return memo[prefix][1]
     screened = evaluate_raw(ruleset, screening_date, medications, raw)
@@ -76,13 +76,13 @@ def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | No
 def current_medications() -> list[str] | None:
     """The medication list as the page holds it: None when nothing was entered (its facts stay unknown)."""
     from screening.medications import split_lines
-    text = st.session_state.get("med_text") or ""
+    text = st.session_state.get(keys.MED_TEXT) or ""
     return split_lines(text) if text.strip() else None
 
 
 def current(ruleset: RuleSet, prefix: str = keys.ANSWER_PREFIX) -> Screened:
     """The screening of the page's current state (answers, screening date, medication list)."""
-    return evaluate(ruleset, st.session_state["screening_date"], current_medications(), prefix)
+    return evaluate(ruleset, st.session_state[keys.SCREENING_DATE], current_medications(), prefix)
 
 
 def evaluate_raw(ruleset: RuleSet, screening_date: date, medications: list[str] | None,
@@ -140,7 +140,8 @@ def ready_findings(ruleset: RuleSet, screened: Screened, show_all: bool) -> tupl
 
 
 # Fixed text, no user input: the sticky findings panel on wide screens, the findings strip on phones,
-# a visible keyboard focus ring (WCAG 2.4.7), and no tab stops on heading anchors.
+# a visible keyboard focus ring (WCAG 2.4.7), and no tab stops on heading anchors. The .st-key-* classes are
+# the container keys keys.FINDINGS_STRIP and keys.FINDINGS_PANEL (ui/keys.py; tests/test_boundaries.py).
 PAGE_CSS = """
 :focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px !important; }
 [data-testid="stMain"] label:has(input:focus-visible) { outline: 3px solid #0b57d0; outline-offset: 2px;

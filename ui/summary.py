@@ -12,6 +12,7 @@ from screening.report import clinician_markdown, patient_markdown, render_html, 
 from screening.result_models import ScreeningResult
 from screening.ruleset import RuleSet
 
+from . import keys
 from .common import Screened, safe_md
 
 VIEWS = ("Clinician view", "Patient discussion view")
@@ -21,14 +22,14 @@ SUMMARY_LABEL = "Summary for discussion: clinician and patient views"
 def summary_section(ruleset: RuleSet, screened: Screened, key_prefix: str = "", with_downloads: bool = False) -> None:
     """The long summary, built only when its section is opened: a click elsewhere stays cheap."""
     result = screened.result
-    with st.expander(SUMMARY_LABEL, key=f"{key_prefix}summary_open", on_change="rerun",
+    with st.expander(SUMMARY_LABEL, key=keys.summary_open(key_prefix), on_change="rerun",
                      icon=":material/description:") as section:
         if not section.open:
             return
         st.caption(f"Screening date {result.screening_date.isoformat()} · {result.ruleset.name} "
                    f"{result.ruleset.version} · SHA-256 {result.ruleset.sha256}")
         # Lazy tabs: only the open view is built and sent.
-        clinician, patient = st.tabs(list(VIEWS), key=f"{key_prefix}summary_view", on_change="rerun")
+        clinician, patient = st.tabs(list(VIEWS), key=keys.summary_view(key_prefix), on_change="rerun")
         if clinician.open:
             with clinician:
                 st.markdown(safe_md(clinician_markdown(result, ruleset, "###")))
@@ -46,25 +47,25 @@ def downloads(ruleset: RuleSet, screened: Screened, key_prefix: str = "") -> Non
     def full() -> ScreeningResult:
         return with_changes_ahead(ruleset, screened.answers, result, screened.medications)
 
-    with st.container(horizontal=True, key=f"{key_prefix}actions", gap="small"):
+    with st.container(horizontal=True, key=keys.actions(key_prefix), gap="small"):
         st.download_button("Summary (printable HTML)", data=lambda: render_html(full(), ruleset, screened.answers),
                            file_name=f"ldn-screening-{stamp}.html", mime="text/html", on_click="ignore",
-                           icon=":material/print:", key=f"{key_prefix}dl_html", type="primary",
+                           icon=":material/print:", key=keys.download("html", key_prefix), type="primary",
                            help="Open the file and print it (Ctrl+P): page 1 holds the findings at a glance, the "
                                 "answers given, and lines for names and the date.")
         st.download_button("Summary (Markdown)", data=lambda: render_markdown(full(), ruleset),
                            file_name=f"ldn-screening-{stamp}.md", mime="text/markdown", on_click="ignore",
-                           icon=":material/download:", key=f"{key_prefix}dl_md")
-        st.download_button("Answers (case file)", key=f"{key_prefix}dl_case",
+                           icon=":material/download:", key=keys.download("md", key_prefix))
+        st.download_button("Answers (case file)", key=keys.download("case", key_prefix),
                            data=lambda: case_to_yaml(result.screening_date, screened.entered,
                                                      medications=screened.medications),
                            file_name=f"ldn-case-{stamp}.yaml", mime="application/yaml", on_click="ignore",
                            icon=":material/download:")
-        st.download_button("Screening record (JSON)", key=f"{key_prefix}dl_record",
+        st.download_button("Screening record (JSON)", key=keys.download("record", key_prefix),
                            data=lambda: make_record(result, screened.answers, screened.medications),
                            file_name=f"ldn-record-{stamp}.json", mime="application/json", on_click="ignore",
                            icon=":material/download:", help="Sealed so a pharmacist can verify it")
-        st.download_button("Screening for the record (FHIR R4 Bundle)", key=f"{key_prefix}dl_fhir",
+        st.download_button("Screening for the record (FHIR R4 Bundle)", key=keys.download("fhir", key_prefix),
                            data=lambda: bundle_json(ruleset, result, screened.answers),
                            file_name=f"ldn-screening-{stamp}.fhir.json", mime="application/fhir+json",
                            on_click="ignore", icon=":material/download:",
