@@ -5,18 +5,19 @@ from __future__ import annotations
 import os
 import streamlit as st
 
-from screening.app_state import PREFIXES, default_screening_date, keep_hidden_answers
 from screening.errors import RuleSetError
 from screening.loader import DEFAULT_RULES_DIR
 from screening.ruleset import RuleSet
+from ui import keys
 from ui.auth import signed_in
 from ui.checklist import checklist, dates_as_text
 from ui.common import ahead_for, cached_ruleset, current, leave_guard, page_style, ready_findings
 from ui.double_check import double_check_page
-from ui.findings import SHOW_ALL, findings_panel, findings_strip
+from ui.findings import findings_panel, findings_strip
 from ui.medications import medication_input, medication_table
 from ui.sidebar import MODES, has_answers, sidebar
 from ui.summary import downloads, summary_section
+from ui.state import default_screening_date, keep_hidden_answers
 from ui.trainer import trainer_page
 
 TITLE = "LDN safety screening"
@@ -41,7 +42,7 @@ def _progress(ruleset: RuleSet) -> None:
 
 def _findings(ruleset: RuleSet, strip: bool) -> None:
     screened = current(ruleset)
-    shown, held = ready_findings(ruleset, screened, bool(st.session_state.get(SHOW_ALL)))
+    shown, held = ready_findings(ruleset, screened, bool(st.session_state.get(keys.SHOW_ALL_FINDINGS)))
     if strip:
         findings_strip(screened.result, shown, held, ruleset)
         return
@@ -53,9 +54,9 @@ def screening_page(ruleset: RuleSet) -> None:
     """Each part that shows results is a keyed fragment; an answer reruns its topic and these parts only
     (ui.checklist.LIVE_FRAGMENTS). Anything else (sidebar, medication list) reruns the whole page."""
     landing_header(ruleset)
-    with st.container(key="findings_strip"):   # phones only: the findings at a glance, kept in view
-        st.fragment(_findings, key="strip")(ruleset, True)
-    st.fragment(_progress, key="progress")(ruleset)
+    with st.container(key=keys.FINDINGS_STRIP):   # phones only: the findings at a glance, kept in view
+        st.fragment(_findings, key=keys.STRIP_FRAGMENT)(ruleset, True)
+    st.fragment(_progress, key=keys.PROGRESS_FRAGMENT)(ruleset)
     left, right = st.columns([3, 2], gap="large")
     with left:
         questions = st.container()
@@ -65,9 +66,9 @@ def screening_page(ruleset: RuleSet) -> None:
             medication_table(screened.result.medications)
     with questions:
         checklist(ruleset, set(screened.visible), {}, live=True)
-    with right, st.container(key="findings_panel"):
-        st.fragment(_findings, key="findings")(ruleset, False)
-    st.fragment(lambda: summary_section(ruleset, current(ruleset)), key="summary")()
+    with right, st.container(key=keys.FINDINGS_PANEL):
+        st.fragment(_findings, key=keys.FINDINGS_FRAGMENT)(ruleset, False)
+    st.fragment(lambda: summary_section(ruleset, current(ruleset)), key=keys.SUMMARY_FRAGMENT)()
 
 
 def main() -> None:
@@ -84,9 +85,9 @@ def main() -> None:
         st.stop()
     if not signed_in(ruleset):
         st.stop()
-    st.session_state.setdefault("screening_date", default_screening_date())
+    st.session_state.setdefault(keys.SCREENING_DATE, default_screening_date())
     keep_hidden_answers(st.session_state)
-    for prefix in PREFIXES:
+    for prefix in keys.ANSWER_PREFIXES:
         dates_as_text(st.session_state, ruleset, prefix)
     mode = sidebar(ruleset)
     if mode != MODES[0]:

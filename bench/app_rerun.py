@@ -22,26 +22,28 @@ sys.path.insert(0, str(ROOT))
 from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from ui import keys  # noqa: E402
+
 config.set_option("runner.magicEnabled", False)   # as .streamlit/config.toml sets it for the server
 # AppTest keeps only the last run's elements, so time full reruns (bench/click_update.py measures the
 # browser, where an answer reruns only its topic and the result fragments).
 os.environ["LDN_PARTIAL_RERUNS"] = "0"
 
-SCENARIO = {"q_opioid_current": "no", "q_opioid_past_30_days": "yes", "q_opioid_agent": "tramadol",
-            "q_opioid_formulation": "immediate_release", "q_opioid_last_dose": date(2026, 11, 18),
-            "q_transplant_recipient": "yes", "q_transplant_immunosuppressants": "yes", "q_liver_chronic": "yes"}
+SCENARIO = {"opioid_current": "no", "opioid_past_30_days": "yes", "opioid_agent": "tramadol",   # question id -> answer
+            "opioid_formulation": "immediate_release", "opioid_last_dose": date(2026, 11, 18),
+            "transplant_recipient": "yes", "transplant_immunosuppressants": "yes", "liver_chronic": "yes"}
 
 
 def median_rerun_ms(script: Path, runs: int) -> float:
     at = AppTest.from_file(str(script), default_timeout=60)
-    at.session_state["screening_date"] = date(2026, 11, 23)
-    for key, value in SCENARIO.items():
-        at.session_state[key] = value
+    at.session_state[keys.SCREENING_DATE] = date(2026, 11, 23)
+    for question_id, value in SCENARIO.items():
+        at.session_state[keys.answer(question_id)] = value
     at.run()
     assert not at.exception, at.exception
     times = []
     for i in range(runs + 10):
-        at.radio(key="q_thyroid_hormone").set_value("yes" if i % 2 else "no")
+        at.radio(key=keys.answer("thyroid_hormone")).set_value("yes" if i % 2 else "no")
         start = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - start

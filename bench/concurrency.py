@@ -67,8 +67,8 @@ from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset  # noqa: E402
 from screening.ruleset import RuleSet  # noqa: E402
+from screening.session import Screening  # noqa: E402
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
-from ui.common import evaluate_raw  # noqa: E402
 
 # Six yes/no questions; session i answers question k "yes" when bit k of i is set. The list comes third.
 QUESTIONS = ("opioid_current", "liver_acute", "liver_chronic", "thyroid_hashimoto", "thyroid_hormone",
@@ -216,7 +216,7 @@ def expected_state(ruleset: RuleSet, screening_date: date, answers: dict[str, st
     """What the engine gives for these answers: the page must show the same."""
     raw: dict[str, Any] = {cq.question.id: None for cq in ruleset.questions}
     raw.update(answers)
-    result = evaluate_raw(ruleset, screening_date, meds, raw).result
+    result = Screening.of(ruleset, raw, screening_date, meds).result
     counts = (len(result.by_severity("critical")), len(result.by_severity("warning")), len(result.by_severity("info")))
     alerts = frozenset(f"{ruleset.meta.severities[f.severity].label.upper()}: {f.title}" for f in result.findings)
     return State(dict(answers), meds is not None, f"{result.answered} of {result.applicable} applicable questions "

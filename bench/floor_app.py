@@ -15,15 +15,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
+from ui import keys  # noqa: E402
 from ui.checklist import dates_as_text, question_widget  # noqa: E402
 from ui.common import cached_ruleset  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
-from screening.app_state import default_screening_date, keep_hidden_answers  # noqa: E402
+from ui.state import default_screening_date, keep_hidden_answers  # noqa: E402
 from screening.loader import DEFAULT_RULES_DIR  # noqa: E402
 
 st.set_page_config(page_title="floor", layout="wide")
 ruleset = cached_ruleset(str(DEFAULT_RULES_DIR))
-st.session_state.setdefault("screening_date", default_screening_date())
+st.session_state.setdefault(keys.SCREENING_DATE, default_screening_date())
 keep_hidden_answers(st.session_state)
 dates_as_text(st.session_state, ruleset)
 sidebar(ruleset)
@@ -35,9 +36,9 @@ with left:
     with st.container(border=True):
         st.subheader("Medication list")
         st.caption("fixed")
-        st.text_area("Medication list", key="med_text", height=150, label_visibility="collapsed")
+        st.text_area("Medication list", key=keys.MED_TEXT, height=150, label_visibility="collapsed")
         with st.expander("Or take the list from a CSV file"):
-            st.file_uploader("CSV file", type=["csv"], key="med_csv")
+            st.file_uploader("CSV file", type=["csv"], key=keys.MED_CSV)
     for topic in ruleset.topics:
         with st.container(border=True):
             st.subheader(topic.title)
@@ -49,11 +50,11 @@ with right:
     st.markdown("fixed counts")
     for i in range(3):
         st.markdown("fixed finding")
-        st.expander("fixed", key=f"detail_{i}", on_change="rerun")
+        st.expander("fixed", key=keys.finding_detail(str(i)), on_change="rerun")
     with st.expander("Not assessed"):
         st.markdown("fixed")
 st.header("Summary for discussion")
-clinician, patient = st.tabs(["Clinician view", "Patient discussion view"], key="summary_view", on_change="rerun")
+clinician, patient = st.tabs(["Clinician view", "Patient discussion view"], key=keys.summary_view(), on_change="rerun")
 clinician.markdown("fixed")
 a, b, c = st.columns(3)
 for col, label in ((a, "md"), (b, "html"), (c, "case")):

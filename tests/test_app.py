@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from screening.app_state import case_widget_values
 from screening.session import Screening
 from screening.case_file import parse_case
 from screening.loader import DEFAULT_RULES_DIR, load_ruleset
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 from tests.helpers import SCREENING_DATE
+from ui.state import case_widget_values
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -17,6 +17,8 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from screening.ruleset import RuleSet
 
+from . import keys
+
 REQUIRE_ENV = "LDN_REQUIRE_SIGN_IN"
 _AUTH_KEYS = ("redirect_uri", "cookie_secret")
 
@@ -72,10 +74,10 @@ def signed_in(ruleset: RuleSet) -> bool:
         with st.sidebar:
             who = st.user.get("email") or st.user.get("name") or "signed-in user"
             st.caption(f"Signed in as {who}")
-            st.button("Sign out", on_click=st.logout, key="sign_out")
+            st.button("Sign out", on_click=st.logout, key=keys.SIGN_OUT)
         return True
     st.title("LDN safety screening")
     st.markdown(f"**{ruleset.meta.purpose}**")
     st.info("This installation asks you to sign in before screening.", icon=":material/lock:")
-    st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
+    st.button("Sign in", on_click=st.login, type="primary", key=keys.SIGN_IN)
     return False

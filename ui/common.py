@@ -11,12 +11,14 @@ from typing import Any
 import streamlit as st
 
 from screening.conditions import Answered, walk
-from screening.app_state import PREFIX, raw_answers
 from screening.loader import load_ruleset
 from screening.report import ahead_text
 from screening.result_models import Finding
 from screening.ruleset import RuleSet
 from screening.session import Screening
+
+from . import keys
+from .state import raw_answers
 
 ICONS = {"critical": ":material/dangerous:", "warning": ":material/warning:", "info": ":material/info:"}
 DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
@@ -37,13 +39,14 @@ def safe_md(text: str) -> str:
     return _UNESCAPED_DOLLAR.sub(r"\1\\$", text)
 
 
-def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None, prefix: str = PREFIX) -> Screening:
+def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | None,
+             prefix: str = keys.ANSWER_PREFIX) -> Screening:
     """Screen the checklist whose widgets carry this key prefix; once per distinct state, so the page's
     fragments (each topic, the findings, the progress) share one screening per click."""
     raw = raw_answers(st.session_state, ruleset, prefix)
     key = (ruleset.sha256, screening_date, tuple(medications) if medications is not None else None,
            tuple(raw.items()))
-    memo: dict[str, tuple[Any, Screening]] = st.session_state.setdefault("_screened_memo", {})
+    memo: dict[str, tuple[Any, Screening]] = st.session_state.setdefault(keys.SCREENED_MEMO, {})
     if prefix in memo and memo[prefix][0] == key:
         return memo[prefix][1]
     screened = Screening.of(ruleset, raw, screening_date, medications, field_prefix="")   # the core's unit of work
@@ -54,13 +57,13 @@ def evaluate(ruleset: RuleSet, screening_date: date, medications: list[str] | No
 def current_medications() -> list[str] | None:
     """The medication list as the page holds it: None when nothing was entered (its facts stay unknown)."""
     from screening.medications import split_lines
-    text = st.session_state.get("med_text") or ""
+    text = st.session_state.get(keys.MED_TEXT) or ""
     return split_lines(text) if text.strip() else None
 
 
-def current(ruleset: RuleSet, prefix: str = PREFIX) -> Screening:
+def current(ruleset: RuleSet, prefix: str = keys.ANSWER_PREFIX) -> Screening:
     """The screening of the page's current state (answers, screening date, medication list)."""
-    return evaluate(ruleset, st.session_state["screening_date"], current_medications(), prefix)
+    return evaluate(ruleset, st.session_state[keys.SCREENING_DATE], current_medications(), prefix)
 
 
 def ahead_for(ruleset: RuleSet, screened: Screening) -> Callable[[Finding], str | None]:
@@ -108,7 +111,8 @@ def ready_findings(ruleset: RuleSet, screened: Screening, show_all: bool) -> tup
 
 
 # Fixed text, no user input: the sticky findings panel on wide screens, the findings strip on phones,
-# a visible keyboard focus ring (WCAG 2.4.7), and no tab stops on heading anchors.
+# a visible keyboard focus ring (WCAG 2.4.7), and no tab stops on heading anchors. The .st-key-* classes are
+# the container keys keys.FINDINGS_STRIP and keys.FINDINGS_PANEL (ui/keys.py; tests/test_boundaries.py).
 PAGE_CSS = """
 :focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px !important; }
 [data-testid="stMain"] label:has(input:focus-visible) { outline: 3px solid #0b57d0; outline-offset: 2px;

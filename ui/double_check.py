@@ -7,7 +7,6 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from screening.app_state import PREFIX, SECOND_PREFIX, case_widget_values, widget_key
 from screening.double_check import Choice, combine, compare
 from screening.errors import InputError
 from screening.limits import list_problems
@@ -16,14 +15,15 @@ from screening.record import NotARecord, ScreeningRecord, Verification, rescreen
 from screening.report import md_escape
 from screening.ruleset import RuleSet
 
+from . import keys
 from .checklist import checklist
 from .common import ahead_for, evaluate, reset_answers, safe_md
 from .findings import findings_panel
 from .medications import medication_table
+from .state import case_widget_values, prefixed_keys
 from .summary import downloads
 
 CHANGE_WORDS = {"new": "New with the current rules", "removed": "No longer found", "changed": "Changed"}
-UPLOAD_KEY = "dc_record_upload"
 # How an untrusted record is headed, by what verify_record found (screening/record.py).
 UNTRUSTED = {
     "changed": "CHANGED AFTER IT WAS WRITTEN: untrusted record.",
@@ -37,44 +37,44 @@ UNTRUSTED = {
 def _clear_previous_record() -> None:
     """A new file replaces everything that came from the previous one: its check, the first answers it
     supplied, the second check, the comparison and its resolutions."""
-    for key in ("dc_verification", "dc_record_error", "dc_not_record", "dc_compared", "dc_message"):
+    for key in (keys.DC_VERIFICATION, keys.DC_RECORD_ERROR, keys.DC_NOT_RECORD, keys.DC_COMPARED, keys.DC_MESSAGE):
         st.session_state.pop(key, None)
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("res_")]:
+    for key in prefixed_keys(st.session_state, keys.RESOLUTION_PREFIX):
         del st.session_state[key]
-    if st.session_state.pop("dc_first_from_record", False):
-        reset_answers(PREFIX)
-        st.session_state["med_text"] = ""
-    reset_answers(SECOND_PREFIX)
+    if st.session_state.pop(keys.DC_FIRST_FROM_RECORD, False):
+        reset_answers(keys.ANSWER_PREFIX)
+        st.session_state[keys.MED_TEXT] = ""
+    reset_answers(keys.SECOND_PREFIX)
 
 
 def _on_record_upload(ruleset: RuleSet) -> None:
-    upload = st.session_state.get(UPLOAD_KEY)
+    upload = st.session_state.get(keys.DC_RECORD_UPLOAD)
     _clear_previous_record()
     if upload is None:
         return
     try:
         text = upload.getvalue().decode("utf-8")
     except UnicodeDecodeError:
-        st.session_state["dc_not_record"] = f"{upload.name}: this is not a screening record (it is not UTF-8 text)."
+        st.session_state[keys.DC_NOT_RECORD] = f"{upload.name}: this is not a screening record (it is not UTF-8 text)."
         return
     try:
-        st.session_state["dc_verification"] = verify_record(text, ruleset, upload.name)
+        st.session_state[keys.DC_VERIFICATION] = verify_record(text, ruleset, upload.name)
     except NotARecord as exc:                      # not a record at all: not "changed"
-        st.session_state["dc_not_record"] = exc.report()
+        st.session_state[keys.DC_NOT_RECORD] = exc.report()
     except InputError as exc:
-        st.session_state["dc_not_record"] = exc.report()
+        st.session_state[keys.DC_NOT_RECORD] = exc.report()
 
 
 def _use_record_as_first(ruleset: RuleSet) -> None:
-    record: ScreeningRecord = st.session_state["dc_verification"].record
-    reset_answers(PREFIX)
+    record: ScreeningRecord = st.session_state[keys.DC_VERIFICATION].record
+    reset_answers(keys.ANSWER_PREFIX)
     values, _ = case_widget_values(ruleset, record)   # an unknown question or unreadable value is skipped, not raised
     for qid, value in values.items():
-        st.session_state[widget_key(qid)] = value
-    st.session_state["med_text"] = "\n".join(record.medications or [])
-    st.session_state["screening_date"] = record.screening_date
-    st.session_state["dc_first_from_record"] = True
-    st.session_state["dc_message"] = "The record's answers are now the first screening (still hidden)."
+        st.session_state[keys.answer(qid)] = value
+    st.session_state[keys.MED_TEXT] = "\n".join(record.medications or [])
+    st.session_state[keys.SCREENING_DATE] = record.screening_date
+    st.session_state[keys.DC_FIRST_FROM_RECORD] = True
+    st.session_state[keys.DC_MESSAGE] = "The record's answers are now the first screening (still hidden)."
 
 
 def _verification(check: Verification, ruleset: RuleSet) -> None:
@@ -99,7 +99,7 @@ def _verification(check: Verification, ruleset: RuleSet) -> None:
             hide_index=True, width="stretch")
     else:
         st.markdown("Re-screened with the current rules: **the same findings.**")
-    if not st.session_state.get("dc_first_from_record"):
+    if not st.session_state.get(keys.DC_FIRST_FROM_RECORD):
         st.button("Use this record as the first screening", on_click=_use_record_as_first, args=(ruleset,),
                   type="primary")
 
@@ -108,12 +108,12 @@ def record_section(ruleset: RuleSet) -> None:
     """The page's one upload place: a screening record (JSON)."""
     with st.container(border=True):
         st.subheader("1. The first screening", anchor=False)
-        st.file_uploader("Screening record (JSON) to check", type=["json"], key=UPLOAD_KEY,
+        st.file_uploader("Screening record (JSON) to check", type=["json"], key=keys.DC_RECORD_UPLOAD,
                          on_change=_on_record_upload, args=(ruleset,), max_upload_size=1)
-        if "dc_not_record" in st.session_state:
-            st.error("**NOT A SCREENING RECORD.** " + md_escape(st.session_state["dc_not_record"])
+        if keys.DC_NOT_RECORD in st.session_state:
+            st.error("**NOT A SCREENING RECORD.** " + md_escape(st.session_state[keys.DC_NOT_RECORD])
                      + " Nothing was loaded.", icon=":material/description:")
-        check = st.session_state.get("dc_verification")
+        check = st.session_state.get(keys.DC_VERIFICATION)
         if check is not None:
             _verification(check, ruleset)
 
@@ -131,16 +131,16 @@ def double_check_page(ruleset: RuleSet) -> None:
                 "only when you ask, once both are complete; every disagreement must be resolved before a "
                 "combined summary is made.")
     record_section(ruleset)
-    if "dc_message" in st.session_state:
-        st.success(st.session_state.pop("dc_message"))
-    screening_date: date = st.session_state["screening_date"]
-    text = st.session_state.get("med_text") or ""
+    if keys.DC_MESSAGE in st.session_state:
+        st.success(st.session_state.pop(keys.DC_MESSAGE))
+    screening_date: date = st.session_state[keys.SCREENING_DATE]
+    text = st.session_state.get(keys.MED_TEXT) or ""
     medications = split_lines(text) if text.strip() else None
     if medications and list_problems(medications):   # too long to read: its facts stay unknown, as on the Screening page
         st.error(md_escape("The medication list was not read: " + "; ".join(list_problems(medications))),
                  icon=":material/block:")
         medications = None
-    first = evaluate(ruleset, screening_date, medications, PREFIX)
+    first = evaluate(ruleset, screening_date, medications, keys.ANSWER_PREFIX)
     if first.result.answered == 0:
         st.warning("There is no first screening yet: load a screening record above, or answer it in Screening "
                    "mode.", icon=":material/info:")
@@ -153,9 +153,9 @@ def double_check_page(ruleset: RuleSet) -> None:
             medication_table(first.result.medications)
         else:
             st.markdown("No medication list was given: what a list would show is not assessed.")
-    second = evaluate(ruleset, screening_date, medications, SECOND_PREFIX)
+    second = evaluate(ruleset, screening_date, medications, keys.SECOND_PREFIX)
     st.header("2. Your independent checklist", anchor=False)
-    checklist(ruleset, set(second.visible), {p.field: p.message for p in second.problems}, prefix=SECOND_PREFIX)
+    checklist(ruleset, set(second.visible), {p.field: p.message for p in second.problems}, prefix=keys.SECOND_PREFIX)
     questions = {cq.question.id for cq in ruleset.questions}
     open_second = sum(1 for n in second.result.not_assessed if n.question_id in questions) + len(second.problems)
     blockers = []
@@ -163,12 +163,12 @@ def double_check_page(ruleset: RuleSet) -> None:
         blockers.append("a first screening is loaded (none yet)")
     if open_second:
         blockers.append(f"every question of your checklist is answered ({open_second} open)")
-    st.button("Compare with the first screening", type="primary", key="dc_compare_button", disabled=bool(blockers),
-              on_click=lambda: st.session_state.update(dc_compared=True))
+    st.button("Compare with the first screening", type="primary", key=keys.DC_COMPARE_BUTTON, disabled=bool(blockers),
+              on_click=lambda: st.session_state.update({keys.DC_COMPARED: True}))
     if blockers:
         st.caption("Compare becomes available once " + " and ".join(blockers) + ".")
         return
-    if not st.session_state.get("dc_compared"):
+    if not st.session_state.get(keys.DC_COMPARED):
         return
     st.header("Side by side", anchor=False)
     comparisons = compare(first, second)
@@ -183,9 +183,10 @@ def double_check_page(ruleset: RuleSet) -> None:
                                   "disagreement; they follow its resolution." if one_sided else ""))
     _comparison_table(rows)
     for c in disagreements:
-        st.radio(f"Resolve: {c.prompt}", ("first", "second"), index=None, key=f"res_{c.question_id}", horizontal=True,
+        st.radio(f"Resolve: {c.prompt}", ("first", "second"), index=None, key=keys.resolution(c.question_id),
+                 horizontal=True,
                  format_func=lambda side, c=c: f"{side.capitalize()} check: {getattr(c, side) or 'not answered'}")
-    resolutions: dict[str, Choice | None] = {c.question_id: st.session_state.get(f"res_{c.question_id}")
+    resolutions: dict[str, Choice | None] = {c.question_id: st.session_state.get(keys.resolution(c.question_id))
                                              for c in disagreements}
     unresolved = [qid for qid, choice in resolutions.items() if choice is None]
     if unresolved:
@@ -194,7 +195,7 @@ def double_check_page(ruleset: RuleSet) -> None:
         return
     combined = combine(first, second, comparisons, resolutions)
     st.success("Every disagreement is resolved. Combined summary:", icon=":material/task_alt:")
-    findings_panel(combined.result, ruleset, ahead_for(ruleset, combined), key_prefix="comb_",
+    findings_panel(combined.result, ruleset, ahead_for(ruleset, combined), key_prefix=keys.COMBINED,
                    heading="Combined findings")
     st.markdown(safe_md(f"*{ruleset.meta.purpose}*"))
-    downloads(ruleset, combined, key_prefix="comb_")
+    downloads(ruleset, combined, key_prefix=keys.COMBINED)

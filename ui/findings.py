@@ -11,11 +11,11 @@ from screening.report import finding_detail_markdown, md_escape
 from screening.result_models import Finding, ScreeningResult
 from screening.ruleset import RuleSet
 
+from . import keys
 from .common import ICONS, safe_md
 
 BOX = {"critical": st.error, "warning": st.warning, "info": st.info}
 SEVERITIES = ("critical", "warning", "info")
-SHOW_ALL = "show_all_findings"
 NOTHING_ANSWERED = ("Nothing has been answered yet, so nothing has been assessed: no finding can show here. "
                     "Findings appear as each topic's questions are answered.")
 
@@ -24,7 +24,7 @@ def finding_card(f: Finding, ruleset: RuleSet, ahead: Callable[[Finding], str | 
                  key_prefix: str = "") -> None:
     label = ruleset.meta.severities[f.severity].label
     BOX[f.severity](f"**{label.upper()}: {f.title}**\n\n{safe_md(f.summary)}", icon=ICONS[f.severity])
-    with st.expander(f"Why, what to discuss, sources: {f.title}", key=f"{key_prefix}detail_{f.rule_id}",
+    with st.expander(f"Why, what to discuss, sources: {f.title}", key=keys.finding_detail(f.rule_id, key_prefix),
                      on_change="rerun") as detail:
         if detail.open:     # lazy: the detail is built only when someone opens it
             st.markdown(safe_md(finding_detail_markdown(f, ahead(f) if ahead else None)))
@@ -43,14 +43,15 @@ def _held_note(held: list[Finding], ruleset: RuleSet, key_prefix: str) -> None:
     st.info(f"**{len(held)} more finding(s) ({counts})** in {md_escape(topics)}: shown once the questions they "
             "depend on are answered. The summary and the downloads already include them.",
             icon=":material/hourglass_top:")
-    st.button("Show every finding now", key=f"{key_prefix}show_all_button", icon=":material/visibility:",
+    st.button("Show every finding now", key=keys.show_all_button(key_prefix), icon=":material/visibility:",
               on_click=_show_all, args=(key_prefix,))
 
 
 def _show_all(key_prefix: str) -> None:
-    st.session_state[SHOW_ALL] = True
+    st.session_state[keys.SHOW_ALL_FINDINGS] = True
     if not key_prefix and os.environ.get("LDN_PARTIAL_RERUNS", "1") != "0":
-        st.rerun(["findings", "strip"])     # the screening page's two findings fragments (app.py)
+        # the screening page's two findings fragments (app.py)
+        st.rerun([keys.FINDINGS_FRAGMENT, keys.STRIP_FRAGMENT])
 
 
 def findings_panel(result: ScreeningResult, ruleset: RuleSet, ahead: Callable[[Finding], str | None] | None = None,
@@ -82,7 +83,7 @@ def findings_panel(result: ScreeningResult, ruleset: RuleSet, ahead: Callable[[F
 
 
 def findings_strip(result: ScreeningResult, shown: list[Finding], held: list[Finding], ruleset: RuleSet) -> None:
-    """One compact block for phones, drawn into the caller's container keyed "findings_strip" (the page
+    """One compact block for phones, drawn into the caller's container keyed keys.FINDINGS_STRIP (the page
     style hides it on wider screens and keeps it at the top while scrolling)."""
     if result.answered == 0 and not result.medications and not result.findings:
         st.markdown("**Findings:** nothing answered yet.")

@@ -12,25 +12,26 @@ from screening.medications import split_lines
 from screening.report import md_escape
 from screening.result_models import MedLine
 
-TEXT_KEY = "med_text"
+from . import keys
+
 PLAIN_TABLE_MAX_ROWS = 30      # longer lists go to the scrolling grid
 
 
 def _use_csv_column(lines: list[str], label: str) -> None:
-    st.session_state["med_text_previous"] = st.session_state.get(TEXT_KEY, "")
-    st.session_state[TEXT_KEY] = "\n".join(line.replace("\n", " ") for line in lines)
-    st.session_state["med_message"] = ("success", f"The list now holds {len(lines)} lines from {label}. "
+    st.session_state[keys.MED_TEXT_PREVIOUS] = st.session_state.get(keys.MED_TEXT, "")
+    st.session_state[keys.MED_TEXT] = "\n".join(line.replace("\n", " ") for line in lines)
+    st.session_state[keys.MED_MESSAGE] = ("success", f"The list now holds {len(lines)} lines from {label}. "
                                                   "Undo puts back what was there before.")
 
 
 def _undo_csv() -> None:
-    st.session_state[TEXT_KEY] = st.session_state.pop("med_text_previous", "")
-    st.session_state["med_message"] = ("success", "Put back the list as it was before the CSV.")
+    st.session_state[keys.MED_TEXT] = st.session_state.pop(keys.MED_TEXT_PREVIOUS, "")
+    st.session_state[keys.MED_MESSAGE] = ("success", "Put back the list as it was before the CSV.")
 
 
 def _csv_loader() -> None:
     with st.expander("Or take the list from a CSV file"):
-        upload = st.file_uploader("CSV file", type=["csv"], key="med_csv", max_upload_size=1)
+        upload = st.file_uploader("CSV file", type=["csv"], key=keys.MED_CSV, max_upload_size=1)
         if upload is None:
             return
         try:
@@ -40,7 +41,7 @@ def _csv_loader() -> None:
             return
         columns = [str(c) for c in frame.columns]
         column = st.selectbox("Column with the medications", columns,
-                              index=columns.index(guess_medication_column(frame)), key="med_csv_column")
+                              index=columns.index(guess_medication_column(frame)), key=keys.MED_CSV_COLUMN)
         try:
             lines = csv_column_lines(frame, column, upload.name)
         except InputError as exc:
@@ -56,15 +57,15 @@ def medication_input() -> list[str] | None:
         st.header("Medication list")
         st.caption("One medicine per line, as written in the record or on the label: brand or generic, strength "
                    "and directions are fine. Lines that are not recognised are listed for review, never dropped.")
-        st.text_area("Medication list", key=TEXT_KEY, height=150, label_visibility="collapsed",
+        st.text_area("Medication list", key=keys.MED_TEXT, height=150, label_visibility="collapsed",
                      placeholder="e.g.\nNorco 10/325 1 tab q6h prn\nlevothyroxine 75 mcg daily\ngabapentin 300 mg tid")
         _csv_loader()
-        message = st.session_state.pop("med_message", None)
+        message = st.session_state.pop(keys.MED_MESSAGE, None)
         if message:
             st.success(md_escape(message[1]))
-        if "med_text_previous" in st.session_state:
+        if keys.MED_TEXT_PREVIOUS in st.session_state:
             st.button("Undo: put back the list from before the CSV", on_click=_undo_csv)
-        text = st.session_state.get(TEXT_KEY) or ""
+        text = st.session_state.get(keys.MED_TEXT) or ""
         lines = split_lines(text) if text.strip() else None
         too_long = list_problems(lines or [])
         if too_long:   # not read at all: the list's facts stay unknown; the text stays in the box to fix

@@ -22,11 +22,12 @@ from screening.ruleset import RuleSet
 from screening.teaching import (NO_FINDING, NOT_ASSESSED, PREDICTIONS, LessonScore, TopicScore, calendar_date,
                                 case_numbers, score_predictions)
 
+from . import keys
 from .common import ICONS, safe_md
 from .findings import BOX
+from .state import prefixed_keys
 
 CASES_DIR = DEFAULT_CASES_DIR
-LESSON = "tr_lesson"
 
 # Large type for a classroom screen: Streamlit sizes text in rem, so the root size scales it all.
 PROJECTOR_CSS = """
@@ -41,6 +42,7 @@ html { font-size: 24px; }
 
 
 # A locked prediction stays readable: its topic label keeps the body colour (WCAG contrast), not the faded one.
+# st-key-pred_ is keys.PREDICTION_PREFIX (ui/keys.py; tests/test_boundaries.py).
 LOCKED_CSS = """
 <style>
 [class*="st-key-pred_"] [data-testid="stWidgetLabel"],
@@ -88,31 +90,32 @@ def _presenter(label: str, case: CaseFile, ruleset: RuleSet, projector: bool = F
 
 def _lock(key: str, case: CaseFile, ruleset: RuleSet) -> None:
     """At the reveal: keep the predictions as they stand and add the case to the lesson, once."""
-    if f"locked_{key}" in st.session_state:
+    if keys.locked(key) in st.session_state:
         return
-    predictions = {t: st.session_state.get(f"pred_{key}_{t}") for t in case.topics}
-    st.session_state[f"locked_{key}"] = predictions
-    lesson: LessonScore = st.session_state.get(LESSON, LessonScore())
-    st.session_state[LESSON] = lesson.with_case(key, score_predictions(Screening.from_case(ruleset, case).result, predictions))
+    predictions = {t: st.session_state.get(keys.prediction(key, t)) for t in case.topics}
+    st.session_state[keys.locked(key)] = predictions
+    lesson: LessonScore = st.session_state.get(keys.TR_LESSON, LessonScore())
+    st.session_state[keys.TR_LESSON] = lesson.with_case(key, score_predictions(Screening.from_case(ruleset, case).result,
+                                                                               predictions))
 
 
 def _new_lesson() -> None:
-    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(("locked_", "pred_"))]:
+    for k in prefixed_keys(st.session_state, keys.LESSON_PREFIXES):
         del st.session_state[k]
-    st.session_state[LESSON] = LessonScore()
+    st.session_state[keys.TR_LESSON] = LessonScore()
 
 
 def _projector_switched() -> None:
-    st.session_state["tr_projector_switched"] = True
+    st.session_state[keys.TR_PROJECTOR_SWITCHED] = True
 
 
 def _next_case(following: str | None) -> None:
     if following is not None:
-        st.session_state["tr_case"] = following
+        st.session_state[keys.TR_CASE] = following
 
 
 def _lesson_text() -> str:
-    lesson: LessonScore = st.session_state.get(LESSON, LessonScore())
+    lesson: LessonScore = st.session_state.get(keys.TR_LESSON, LessonScore())
     if not lesson.cases:
         return "**Lesson score:** no case revealed yet"
     return (f"**Lesson score: {lesson.correct} of {lesson.total} topics right over "
@@ -120,7 +123,7 @@ def _lesson_text() -> str:
 
 
 def _new_lesson_button() -> None:
-    st.button("Start a new lesson", key="tr_new_lesson", on_click=_new_lesson, width="stretch",
+    st.button("Start a new lesson", key=keys.TR_NEW_LESSON, on_click=_new_lesson, width="stretch",
               help="Clears the lesson score and every prediction")
 
 
@@ -152,8 +155,8 @@ def _reveal(key: str, case: CaseFile, ruleset: RuleSet, predictions: dict[str, s
 
 
 def trainer_page(ruleset: RuleSet) -> None:
-    projector = bool(st.session_state.get("tr_projector"))
-    if st.session_state.pop("tr_projector_switched", False):
+    projector = bool(st.session_state.get(keys.TR_PROJECTOR))
+    if st.session_state.pop(keys.TR_PROJECTOR_SWITCHED, False):
         # A later set_page_config call updates the page: collapsed in projector mode (it still opens
         # from its arrow), and back to expanded when projector mode is switched off.
         st.set_page_config(initial_sidebar_state="collapsed" if projector else "expanded")
@@ -168,7 +171,7 @@ def trainer_page(ruleset: RuleSet) -> None:
         title, switch = st.columns([3, 1], vertical_alignment="bottom")
         controls = st.container()
     title.title("Trainer")
-    switch.toggle("Projector mode", key="tr_projector", on_change=_projector_switched,
+    switch.toggle("Projector mode", key=keys.TR_PROJECTOR, on_change=_projector_switched,
                   help="Large type and the sidebar collapsed, for a classroom screen")
     with controls:
         if projector:
@@ -183,8 +186,8 @@ def trainer_page(ruleset: RuleSet) -> None:
     numbers = numbering(str(CASES_DIR))
     topics = [t for t in ruleset.topics if any(t.id in c.topics for c in library.values())]
     chosen_topics = left.multiselect("Topics", [t.id for t in topics], format_func=ruleset.topic_title,
-                                     key="tr_topics", placeholder="All topics")
-    levels = right.multiselect("Difficulty", ["introductory", "intermediate", "advanced"], key="tr_levels",
+                                     key=keys.TR_TOPICS, placeholder="All topics")
+    levels = right.multiselect("Difficulty", ["introductory", "intermediate", "advanced"], key=keys.TR_LEVELS,
                                placeholder="All levels")
     shown = sorted((k for k, c in library.items()
                     if (not chosen_topics or set(chosen_topics) & set(c.topics))
@@ -192,30 +195,30 @@ def trainer_page(ruleset: RuleSet) -> None:
     if not shown:
         st.warning("No case matches these filters.")
         return
-    key = st.selectbox(f"Case ({len(shown)} match)", shown, key="tr_case",
+    key = st.selectbox(f"Case ({len(shown)} match)", shown, key=keys.TR_CASE,
                        format_func=lambda k: _label(numbers[k], library[k], ruleset))
     case = library[key]
     _presenter(_label(numbers[key], case, ruleset), case, ruleset, projector)
 
-    locked: dict[str, str | None] | None = st.session_state.get(f"locked_{key}")
+    locked: dict[str, str | None] | None = st.session_state.get(keys.locked(key))
     st.header("Predict")
     st.caption("For each topic, what the screening will show: its most severe finding, \"no finding\", or "
                "\"not assessed\" if a question it needs was left open. Predictions lock at the reveal.")
     for topic in case.topics:
-        widget = f"pred_{key}_{topic}"
+        widget = keys.prediction(key, topic)
         if locked is not None:
             st.session_state[widget] = locked.get(topic)      # shown as locked, even after a case switch
             st.radio(ruleset.topic_title(topic), PREDICTIONS, horizontal=True, key=widget, disabled=True)
         else:
             st.radio(ruleset.topic_title(topic), PREDICTIONS, index=None, horizontal=True, key=widget)
     if locked is None:
-        missing = [t for t in case.topics if st.session_state.get(f"pred_{key}_{t}") is None]
-        st.button("Reveal", type="primary", key=f"reveal_button_{key}", disabled=bool(missing),
+        missing = [t for t in case.topics if st.session_state.get(keys.prediction(key, t)) is None]
+        st.button("Reveal", type="primary", key=keys.reveal_button(key), disabled=bool(missing),
                   help="Predict every topic first" if missing else None, on_click=_lock, args=(key, case, ruleset))
         return
 
     st.caption(":material/lock: Predictions locked at the reveal.")
     _reveal(key, case, ruleset, locked)
     following = shown[shown.index(key) + 1] if shown.index(key) + 1 < len(shown) else None
-    st.button("Next case", key=f"next_case_{key}", disabled=following is None, on_click=_next_case,
+    st.button("Next case", key=keys.next_case_button(key), disabled=following is None, on_click=_next_case,
               args=(following,))
