@@ -10,6 +10,8 @@
     │   └── JsonError              not JSON we accept (duplicate keys, too deep); says the line
     ├── Unresolved                 (also a ValueError) a combined double-check was asked for while
     │                              disagreements remain
+    ├── SignInMisconfigured        the deployment's sign-in settings cannot be used (ui/auth.py): the app
+    │                              does not open without sign-in
     └── ServiceError               the CDS Hooks service (screening/cds_hooks/), one per HTTP answer
         ├── BadRequest             400: not a usable CDS Hooks call
         ├── DataUnavailable        412: the record is neither in the prefetch nor fetchable
@@ -99,6 +101,10 @@ class JsonError(UnreadableText):
 
 class Unresolved(ScreeningError, ValueError):
     """Combined double-check answers were asked for while disagreements remain."""
+
+
+class SignInMisconfigured(ScreeningError):
+    """The deployment's sign-in settings cannot be used; the app must not open without sign-in."""
 
 
 class ServiceError(ScreeningError):

@@ -21,11 +21,9 @@ from typing import Any
 
 import yaml
 
+from .errors import JsonError, YamlError
+
 _BOOL_TAG = "tag:yaml.org,2002:bool"
-
-
-class YamlError(ValueError):
-    """The text is not YAML we accept; the message gives the line."""
 
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser when present: ~5x faster
@@ -117,10 +115,6 @@ def show_value(value: Any, limit: int = 80) -> str:
     if isinstance(value, (list, dict)):
         return f"a {'list' if isinstance(value, list) else 'mapping'} ({shorten(repr(value), limit)})"
     return shorten(repr(value), limit)
-
-
-class JsonError(ValueError):
-    """The text is not JSON we accept; the message gives the line."""
 
 
 def _json_depth_ok(text: str, max_depth: int) -> int | None:

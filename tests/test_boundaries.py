@@ -180,3 +180,91 @@ def test_page_css_styles_the_registry_keys() -> None:
     assert f'[class*="st-key-{keys.PREDICTION_PREFIX}"]' in LOCKED_CSS
     named = set(re.findall(r"st-key-([A-Za-z0-9_-]+)", PAGE_CSS + LOCKED_CSS))
     assert named <= {keys.FINDINGS_STRIP, keys.FINDINGS_PANEL, keys.PREDICTION_PREFIX}, named
+
+
+# --- one unit of work: only the Screening parses answers and applies skip logic --------------------------
+
+PRODUCT = ("app.py", "screening", "ui", "bench", "scripts")
+# function name -> the only modules that may call it
+ONE_PLACE = {
+    "parse_answers": {"screening/session.py"},
+    "applicable_answers": {"screening/session.py", "screening/engine.py"},
+    "show_when": {"screening/engine.py"},            # a compiled question's skip logic, applied
+}
+
+
+def _called_name(node: ast.Call) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def test_only_the_screening_parses_answers_and_applies_skip_logic() -> None:
+    """The app, CLI, double-check, trainer, exports and services all go through screening.session.Screening:
+    a second place that parses or hides answers is a second way to get a different result."""
+    offenders = []
+    for path in _files(*PRODUCT):
+        rel = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Call) and _called_name(node) in ONE_PLACE and rel not in ONE_PLACE[_called_name(node)]:
+                offenders.append(f"{_where(path, node)} calls {_called_name(node)}")
+    assert not offenders, "use Screening (screening/session.py) instead:\n" + "\n".join(offenders)
+
+
+# --- content is data: no rule-set id is written in code --------------------------------------------------
+
+# Words that are rule-set ids *and* something else the code must name: each exemption says what else.
+NOT_AN_ID_HERE = {
+    "medications": "a field of case files, records and reports, the CDS prefetch key and the rules/medications folder",
+    "medication": "a CSV column-header word (screening/medication_input.py)",
+}
+
+
+def _rule_set_ids() -> dict[str, str]:
+    from screening.loader import load_ruleset
+
+    rs = load_ruleset()
+    vocab = rs.matcher.vocabulary
+    ids: dict[str, str] = {}
+    for kind, values in (("topic", [t.id for t in rs.topics]), ("question", [cq.question.id for cq in rs.questions]),
+                         ("rule", [r.id for r in rs.all_rules]), ("fact", list(rs.facts)), ("table", list(rs.tables)),
+                         ("category", list(rs.categories)), ("source", list(rs.sources)),
+                         ("medication class", [c.id for c in vocab.classes]),
+                         ("word group", [g.id for g in vocab.known_words]),
+                         ("contradiction", [c.decl.id for c in rs.contradictions]),
+                         ("medication", [*rs.matcher.ingredients, *(e.id for e, _ in rs.matcher._names.values())])):
+        ids.update({v: kind for v in values})
+    return ids
+
+
+def test_no_rule_set_id_is_written_in_code() -> None:
+    """A topic, question, rule, fact, class or medication id in Python would make renaming it in rules/ a code
+    change (renaming the medication topic used to crash `check --format markdown`). The code names such ids
+    through the rule files (ruleset.yaml `medication_topic`, the vocabulary's `class_roles`)."""
+    ids = _rule_set_ids()
+    offenders = []
+    for path in _files("app.py", "screening", "ui"):
+        for node in ast.walk(_tree(path)):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in ids
+                    and node.value not in NOT_AN_ID_HERE):
+                offenders.append(f'{_where(path, node)}: "{node.value}" is a {ids[node.value]} id')
+    assert not offenders, "\n".join(offenders)
+
+
+# --- every exception is in the error tree ----------------------------------------------------------------
+
+def test_every_exception_is_a_screening_error_drawn_in_the_tree() -> None:
+    """Callers catch ScreeningError to handle this package's failures alone; errors.py draws the whole tree."""
+    import screening.errors as errors
+
+    tree_text = errors.__doc__ or ""
+    defined = {name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, Exception)}
+    outside = [f"{_where(path, node)}: {node.name}" for path in _files("app.py", "screening", "ui")
+               if path.name != "errors.py" for node in ast.walk(_tree(path))
+               if isinstance(node, ast.ClassDef) and (node.name.endswith(("Error", "Exception"))
+                                                      or any(isinstance(b, ast.Name) and b.id in (*defined, "Exception",
+                                                                                                   "ValueError")
+                                                             for b in node.bases))]
+    assert not outside, "define exceptions in screening/errors.py:\n" + "\n".join(outside)
+    for name in defined - {"ScreeningError"}:
+        assert issubclass(getattr(errors, name), errors.ScreeningError), name
+        assert re.search(rf"\b{name}\b", tree_text), f"{name} is not drawn in the errors.py docstring"

@@ -15,16 +15,13 @@ import os
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from screening.errors import SignInMisconfigured
 from screening.ruleset import RuleSet
 
 from . import keys
 
 REQUIRE_ENV = "LDN_REQUIRE_SIGN_IN"
 _AUTH_KEYS = ("redirect_uri", "cookie_secret")
-
-
-class SignInMisconfigured(Exception):
-    """The deployment's sign-in settings cannot be used; the app must not open without sign-in."""
 
 
 def sign_in_demanded() -> bool:
