@@ -12,8 +12,9 @@ from typing import Any
 
 from .errors import FieldProblem
 from .ruleset import CompiledQuestion, RuleSet
+from .rule_models import NO, YES
 
-_YES_NO_WORDS = {"yes": "yes", "no": "no", True: "yes", False: "no"}
+_YES_NO_WORDS = {YES: YES, NO: NO, True: YES, False: NO}
 
 
 def _is_blank(value: Any) -> bool:

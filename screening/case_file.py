@@ -28,6 +28,7 @@ from .errors import FieldProblem, InputError
 from .rule_models import Severity
 from .yaml_io import JsonError, YamlError, dump_yaml, load_json, load_yaml, shorten, show_value
 from .strict import StrictModel
+from .values import answers_to_json
 
 
 
@@ -214,7 +215,7 @@ def case_to_yaml(screening_date: date, answers: dict[str, Any], title: str | Non
     if title:
         data["title"] = title
     data["screening_date"] = screening_date.isoformat()
-    data["answers"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in answers.items() if v is not None}
+    data["answers"] = answers_to_json(answers)
     if medications:
         data["medications"] = list(medications)
     return dump_yaml(data)

@@ -14,7 +14,7 @@ from .conditions import (Answered, Compare, Condition, DaysSince, Equals, In, Lo
                          questions_in, walk)
 from .errors import Problem
 from .medications import normalise
-from .rule_models import (CONTRADICTION_PLACEHOLDERS, SEVERITY_ORDER, AnswerLabelValue, Contradiction,
+from .rule_models import (CONTRADICTION_PLACEHOLDERS, SEVERITY_ORDER, YES_NO, AnswerLabelValue, Contradiction,
                           DateAfterValue, DaysAgoValue, DaysSinceValue, MedicationFile, MedicationVocabulary,
                           MedProductsValue, Question, Rule, RulesetFile, SourcesFile, TableFile, Wording)
 
@@ -23,7 +23,6 @@ _WIDEST_NUMBER = 5      # days since: up to 99999
 _WIDEST_DATE = 10       # YYYY-MM-DD
 _WIDEST_DAYS_AGO = 14   # "99999 days ago"
 _WIDEST_PRODUCTS = 140  # product names: keep them out of summaries
-YES_NO = ("yes", "no")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from .conditions import contributing
 from .result_models import (AlsoFound, Finding, InputProblem, MedLine, NotAssessed, ScreeningResult, SourceRef,
                             Trigger)
 from .medications import fact_lines, fact_values
-from .rule_models import (SEVERITY_ORDER, AnswerLabelValue, DateAfterValue, DaysAgoValue, DaysSinceValue,
+from .rule_models import (NO, SEVERITY_ORDER, YES, AnswerLabelValue, DateAfterValue, DaysAgoValue, DaysSinceValue,
                           MedProductsValue)
 from .ruleset import CompiledRule, RuleSet
 
@@ -108,7 +108,7 @@ def _trigger(ruleset: RuleSet, qid: str, answers: Mapping[str, Any], meds: list[
             return Trigger.model_construct(question_id=qid, prompt=fact.label,
                                            answer=f"{answers[qid].isoformat()}: {_med_text(lines)}")
         return Trigger.model_construct(question_id=qid, prompt=fact.label,
-                                       answer=f"yes: {_med_text(lines)}" if lines else "no")
+                                       answer=f"{YES}: {_med_text(lines)}" if lines else NO)
     cq = ruleset.question(qid)
     answer = (_answer_text(ruleset, qid, answers, screening_date) if screening_date is not None
               else answer_label(cq, answers[qid]))

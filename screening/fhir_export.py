@@ -42,6 +42,7 @@ from .medications import fact_lines
 from .result_models import Finding, MedLine, ScreeningResult
 from .ruleset import CompiledQuestion, RuleSet
 from .session import Screening
+from .rule_models import YES
 
 FHIR_BASE = "https://ldn-screening.example/fhir"
 """Base of every canonical URL and code system this export names. The project has no published home,
@@ -116,7 +117,7 @@ def _answer_value(ruleset: RuleSet, names: Names, qid: str, value: Any) -> tuple
     """(key, value) of an enableWhen answer for an option value or number of question qid."""
     kind = _item_type(ruleset, qid)
     if kind == "boolean":
-        return "answerBoolean", value == "yes"
+        return "answerBoolean", value == YES
     if kind == "choice":
         cq = ruleset.question(qid)
         return "answerCoding", {"system": names.options_system(qid), "code": value, "display": cq.options[value]}
@@ -233,7 +234,7 @@ def fhirpath(ruleset: RuleSet, cond: Condition) -> str:
     else:  # pragma: no cover - the vocabulary is closed
         raise TypeError(f"not a condition: {cond!r}")
     if kind == "boolean":
-        literals = ["true" if v == "yes" else "false" for v in allowed]
+        literals = ["true" if v == YES else "false" for v in allowed]
     elif kind == "choice":
         value, literals = f"{value}.code", [_literal(str(v)) for v in allowed]
     else:
@@ -333,7 +334,7 @@ def _urn() -> str:
 def _answer(cq: CompiledQuestion, names: Names, value: Any) -> dict[str, Any]:
     kind = ITEM_TYPE[cq.question.type]
     if kind == "boolean":
-        return {"valueBoolean": value == "yes"}
+        return {"valueBoolean": value == YES}
     if kind == "choice":
         return {"valueCoding": {"system": names.options_system(cq.question.id), "code": value,
                                 "display": cq.options[value]}}

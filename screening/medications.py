@@ -37,7 +37,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from .result_models import MedLine, MedMatch
-from .rule_models import Fact, Ingredient, MedicationFile, MedicationVocabulary, Product
+from .rule_models import NO, YES, Fact, Ingredient, MedicationFile, MedicationVocabulary, Product
 
 # ---- cleaning ----------------------------------------------------------------------------------------
 
@@ -664,7 +664,7 @@ def fact_values(facts: Mapping[str, Fact], rows: Sequence[MedLine]) -> dict[str,
             if lines and all(r.stopped_date is not None for r in lines):
                 out[fact.id] = max(r.stopped_date for r in lines if r.stopped_date is not None)
         else:
-            out[fact.id] = "yes" if lines else "no"
+            out[fact.id] = YES if lines else NO
     return out
 
 

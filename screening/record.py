@@ -33,6 +33,7 @@ from .ruleset import RuleSet
 from .session import Screening
 from .yaml_io import JsonError, load_json, shorten
 from .strict import StrictModel
+from .values import answers_to_json
 
 RECORD_FORMAT = "ldn-screening-record/2"
 OLD_FORMAT = "ldn-screening-record/1"
@@ -127,10 +128,6 @@ def _hmac(key: bytes, data: dict[str, Any]) -> str:
     return hmac.new(key, _content_bytes(data), hashlib.sha256).hexdigest()
 
 
-def _json_answers(answers: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in answers.items() if v is not None}
-
-
 _FROM_ENV: Any = object()
 
 
@@ -141,7 +138,7 @@ def make_record(result: ScreeningResult, answers: dict[str, Any], medications: l
     data: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "screening_date": result.screening_date.isoformat(),
-        "answers": _json_answers(answers),
+        "answers": answers_to_json(answers),
         "medications": list(medications) if medications is not None else None,
         "findings": [{"rule_id": f.rule_id, "severity": f.severity, "summary": f.summary} for f in result.findings],
         "not_assessed": [n.question_id for n in result.not_assessed],

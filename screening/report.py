@@ -19,6 +19,7 @@ from .engine import NO_LIST_ID, source_ref
 from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
 from .text_safety import strip_bidi
+from .rule_models import NO, YES
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$&])")     # markup anywhere in a line
 _MD_LEADING = re.compile(r"^(\s*)(?:([-+#=>])|(\d+)([.)]))")  # markup only at the start of a line
@@ -107,7 +108,7 @@ def open_questions(result: ScreeningResult) -> int:
 
 
 def _yes_no(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")
+    return "" if value is None else (YES if value else NO)
 
 
 def medication_markdown(result: ScreeningResult, level: str = "###") -> list[str]:

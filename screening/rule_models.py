@@ -21,6 +21,10 @@ Severity = Literal["critical", "warning", "info"]
 
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 
+YES, NO = "yes", "no"
+YES_NO = (YES, NO)
+"""The one definition of a yes/no answer's values (options, medication-list facts, FHIR booleans)."""
+
 Status = Literal["draft", "active", "retired"]
 """Only `active` rules are evaluated; `retired` keeps history readable instead of deleting a rule."""
 

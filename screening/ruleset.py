@@ -13,9 +13,8 @@ from typing import Mapping
 from .conditions import Evaluator, compile_condition, compile_nodes, questions_in
 from .ehr_rules import CdsHooksFile, FhirConditionsFile
 from .medications import MedicationMatcher
-from .rule_models import (Category, Contradiction, DiscussionPoint, Fact, MedicationFile, MedicationVocabulary,
+from .rule_models import (YES_NO, Category, Contradiction, DiscussionPoint, Fact, MedicationFile, MedicationVocabulary,
                           Question, Rule, RulesetFile, Source, TableFile, TopicInfo)
-from .crosschecks import YES_NO
 from .result_models import NotAssessed, RulesetInfo, SourceRef
 
 

@@ -16,6 +16,7 @@ from screening.errors import InputError
 from screening.fhir_import import FhirImport, import_record, patient_ids, read_fhir_bytes
 from screening.report import md_escape
 from screening.ruleset import RuleSet
+from screening.rule_models import YES
 
 from . import keys
 
@@ -115,7 +116,7 @@ def remember_case_provenance(case: CaseFile) -> None:
 def record_note(question_id: str) -> None:
     """Under a question: which record entries pre-filled its answer (shown until the answer changes)."""
     evidence = st.session_state.get(keys.RECORD_PROVENANCE, {}).get(question_id)
-    if evidence and st.session_state.get(keys.answer(question_id)) == "yes":
+    if evidence and st.session_state.get(keys.answer(question_id)) == YES:
         st.caption("From the record (confirm): " + md_escape("; ".join(_evidence_text(e) for e in evidence)))
 
 
