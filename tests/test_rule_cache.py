@@ -174,7 +174,8 @@ def test_data_that_json_does_not_give_back_is_not_cached(text: str, cache: Path)
 
 
 def test_data_that_json_gives_back_is_cached_and_read_back_equal(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = 'a: yes\nb: [1, 2.5, -0.0, "x\\U0001F600y", null, true]\nc: {d: 2026-11-23, e: "\\u00e9"}\nf: &x [1]\ng: *x\n'
+    text = ('a: yes\nb: [1, 2.5, -0.0, "x\\U0001F600y", null, true]\n'
+            'c: {d: 2026-11-23, e: "\\u00e9"}\nf: &x [1]\ng: *x\n')
     data = rule_cache.load_rule_yaml(text)
     assert len(entries(cache)) == 1
     refuse_yaml(monkeypatch)
