@@ -34,8 +34,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from .result_models import MedLine, MedMatch
 from .rule_models import Fact, Ingredient, MedicationFile, MedicationVocabulary, Product
 
@@ -461,6 +459,8 @@ class MedicationMatcher:
 
     def _fuzzy_lookup_uncached(self, text: str) -> tuple[str, float] | None:
         """The closest tolerant-match name, comparing only names whose length could reach the score."""
+        from rapidfuzz import fuzz, process   # here, not at the top: a case without a list never needs it
+
         cutoff = self.vocabulary.fuzzy_min_score
         n = len(text)
         choices = [name for length, names in self._fuzzy_by_length.items()
