@@ -138,6 +138,8 @@ def _words(text: str) -> tuple[str, ...]:
     text = _PUNCT.sub(" ", text)
     if _DIGIT_LETTER.search(text):          # a search costs far less than a substitution with groups
         text = _DIGIT_LETTER.sub(r"\1 \2", text)
+    if "." not in text:                     # nothing to strip, and split() never gives an empty word
+        return tuple(text.split())
     return tuple(w for w in (word.strip(".") for word in text.split()) if w)
 
 

@@ -152,7 +152,7 @@ def _strings(data: object) -> list[str]:
 
 
 def _words_without_short_cuts(text: str) -> tuple[str, ...]:
-    """_words as it was before it skipped substitutions that cannot match."""
+    """_words as it was before its short cuts (substitutions that cannot match, stripping no full stop)."""
     text = text.lower().replace("w/", "with ").replace("_", " ")
     text = _NUMBER_SIGN.sub(" no ", text)
     text = _PUNCT.sub(" ", text)
@@ -161,8 +161,8 @@ def _words_without_short_cuts(text: str) -> tuple[str, ...]:
 
 
 def test_the_short_cuts_read_every_rule_file_name_and_line_as_before(ruleset: RuleSet) -> None:
-    """_clean_unicode skips NFKC and the look-alike folding for ASCII, and _words skips substitutions that
-    cannot match: over every string of the medication rule files and every test line, nothing changes."""
+    """_clean_unicode skips NFKC and the look-alike folding for ASCII, and _words skips steps that cannot
+    change its result: over every string of the medication rule files and every test line, nothing changes."""
     files = [DEFAULT_RULES_DIR / "medication-vocabulary.yaml",
              *sorted((DEFAULT_RULES_DIR / "medications").glob("*.yaml"))]
     texts = [s for f in files for s in _strings(load_yaml(f.read_text(encoding="utf-8")))]
