@@ -16,8 +16,9 @@ was made with another rule set, 5 it is unsigned or of the old format (hash only
 anyone could have recomputed it). An input the tool cannot read never gives exit 1 or a traceback.
 test: 1 when any case does not give what its `expected:` declares (every offender is listed).
 
-Modules a command alone needs (pandas for CSV lists, the schema exporter, FHIR models) are imported
-inside that command, so screening one case file does not pay for them at start-up.
+Modules a command alone needs (pandas for CSV lists, the schema exporter, FHIR models, record sealing,
+Jinja2 for the HTML page) are imported inside that command or format, so screening one case file does
+not pay for them at start-up.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from .case_file import check_screening_date, load_case
 from .errors import FieldProblem, InputError, RuleSetError
 from .loader import DEFAULT_CASES_DIR, DEFAULT_RULES_DIR, load_ruleset
 from .report import med_row
-from .record import KEY_ENV, key_id, record_key, verify_record
 from .session import Screening
 from .text_safety import csv_cell, strip_bidi
 
@@ -84,6 +84,8 @@ def _cmd_questionnaire(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
+    from .record import KEY_ENV, key_id, record_key   # sealing: only record and verify need it
+
     screening = _screen_case_file(args)
     args.output.write_text(screening.record_text(), encoding="utf-8")
     key = record_key()
@@ -95,6 +97,8 @@ def _cmd_record(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from .record import verify_record
+
     ruleset = load_ruleset(args.rules)
     try:
         text = args.record.read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .conditions import (Answered, Compare, Condition, DaysSince, Equals, In, Lookup, leaf_question,
                          questions_in, walk)
 from .errors import Problem
-from .medications import normalise
+from .medications import name_words
 from .rule_models import (CONTRADICTION_PLACEHOLDERS, SEVERITY_ORDER, YES_NO, AnswerLabelValue, Contradiction,
                           DateAfterValue, DaysAgoValue, DaysSinceValue, MedicationFile, MedicationVocabulary,
                           MedProductsValue, Question, Rule, RulesetFile, SourcesFile, TableFile, Wording)
@@ -111,10 +111,10 @@ class RuleSetChecker:
                                 *((fid, self.vocabulary_file, "question or fact") for fid in self.facts)])
         yield from _duplicates((e.id, m.file, "medication id") for m in self.medications
                                for e in [*m.model.ingredients, *m.model.products])  # type: ignore[attr-defined]
-        yield from _duplicates([*((" ".join(normalise(n)), m.file, "medication name") for m in self.medications
+        yield from _duplicates([*((" ".join(name_words(n)), m.file, "medication name") for m in self.medications
                                   for e in [*m.model.ingredients, *m.model.products]  # type: ignore[attr-defined]
                                   for n in [*e.names, *e.misspellings]),
-                                *((" ".join(normalise(a)), self.vocabulary_file, "medication name")
+                                *((" ".join(name_words(a)), self.vocabulary_file, "medication name")
                                   for a in self.vocabulary.abbreviations)])
 
     def check_declared_ids(self) -> Iterator[Problem]:

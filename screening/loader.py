@@ -22,9 +22,10 @@ from pydantic import BaseModel, ValidationError
 from .crosschecks import Located, RuleSetChecker
 from .ehr_rules import CdsHooksFile, FhirConditionsFile, check_ehr_files
 from .errors import Problem, RuleSetError
+from .rule_cache import load_rule_yaml
 from .rule_models import MedicationFile, MedicationVocabulary, RulesetFile, SourcesFile, TableFile, TopicFile
 from .ruleset import RuleSet, build_ruleset
-from .yaml_io import YamlError, load_yaml
+from .yaml_io import YamlError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # LDN_RULES_DIR / LDN_CASES_DIR point the app, the CLI and the tests at another copy (a contributor's
@@ -146,7 +147,7 @@ def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Proble
                                     "sources.yaml, medication-vocabulary.yaml, fhir-conditions.yaml, cds-hooks.yaml, tables/*.yaml, topics/*.yaml and "
                                     "medications/*.yaml (lower-case .yaml); move or remove it")]
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        data = load_rule_yaml(path.read_text(encoding="utf-8"))   # the YAML's data; validated below every time
     except UnicodeDecodeError:
         return None, [Problem(name, "not UTF-8 text")]
     except YamlError as exc:

@@ -10,16 +10,16 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from .engine import NO_LIST_ID, source_ref
 from .result_models import Finding, MedLine, ScreeningResult, SourceRef
 from .ruleset import RuleSet
 from .text_safety import strip_bidi
 from .rule_models import NO, YES
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$&])")     # markup anywhere in a line
 _MD_LEADING = re.compile(r"^(\s*)(?:([-+#=>])|(\d+)([.)]))")  # markup only at the start of a line
@@ -258,18 +258,21 @@ def _all_sources(result: ScreeningResult, ruleset: RuleSet) -> list[SourceRef]:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    """The HTML page's Jinja2 environment; Jinja2 is imported here, as only the HTML page needs it."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from markupsafe import Markup
+
+    def no_bidi(value: Any) -> Any:
+        """Every {{ value }} of the HTML page without bidi controls (text_safety), before autoescaping."""
+        if isinstance(value, Markup):
+            return Markup(strip_bidi(str(value)))
+        return strip_bidi(value) if isinstance(value, str) else value
+
     return Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True, finalize=_no_bidi,
+        trim_blocks=True, lstrip_blocks=True, finalize=no_bidi,
     )
-
-
-def _no_bidi(value: Any) -> Any:
-    """Every {{ value }} of the HTML page without bidi controls (text_safety), before autoescaping."""
-    if isinstance(value, Markup):
-        return Markup(strip_bidi(str(value)))
-    return strip_bidi(value) if isinstance(value, str) else value
 
 
 def answers_given(ruleset: RuleSet, answers: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -442,7 +443,8 @@ def test_the_app_offers_the_fhir_download_with_the_screening_on_the_page(
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "screening", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                            "LDN_CACHE_DIR": os.environ.get("LDN_CACHE_DIR", "off")})   # not ~/.cache
 
 
 def test_cli_writes_the_questionnaire_to_a_file_or_standard_output(tmp_path: Path) -> None:

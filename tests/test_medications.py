@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from screening.fhir import medication_texts
-from screening.medications import normalise
+from screening.loader import DEFAULT_RULES_DIR
+from screening.medications import (_DIGIT_LETTER, _NUMBER_SIGN, _PUNCT, _clean_unicode, _clean_unicode_general,
+                                   _words, name_words, normalise)
 from screening.ruleset import RuleSet
+from screening.yaml_io import load_yaml
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPORA = sorted((SHARED / "corpora").glob("*.tsv"))
@@ -135,3 +138,41 @@ def test_fhir_sample_patients(ruleset: RuleSet) -> None:
     marine = next(v for k, v in found.items() if "Marine542" in k)
     assert marine == {"opioid_agonist", "immunosuppressant_transplant"}
     assert all(v == set() for k, v in found.items() if "Marine542" not in k), found
+
+
+def _strings(data: object) -> list[str]:
+    """Every string in parsed YAML, keys included."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for k, v in data.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(data, list):
+        return [s for v in data for s in _strings(v)]
+    return []
+
+
+def _words_without_short_cuts(text: str) -> tuple[str, ...]:
+    """_words as it was before its short cuts (substitutions that cannot match, stripping no full stop)."""
+    text = text.lower().replace("w/", "with ").replace("_", " ")
+    text = _NUMBER_SIGN.sub(" no ", text)
+    text = _PUNCT.sub(" ", text)
+    text = _DIGIT_LETTER.sub(r"\1 \2", text)
+    return tuple(w for w in (word.strip(".") for word in text.split()) if w)
+
+
+def test_the_short_cuts_read_every_rule_file_name_and_line_as_before(ruleset: RuleSet) -> None:
+    """_clean_unicode skips NFKC and the look-alike folding for ASCII, and _words skips steps that cannot
+    change its result: over every string of the medication rule files and every test line, nothing changes."""
+    files = [DEFAULT_RULES_DIR / "medication-vocabulary.yaml",
+             *sorted((DEFAULT_RULES_DIR / "medications").glob("*.yaml"))]
+    texts = [s for f in files for s in _strings(load_yaml(f.read_text(encoding="utf-8")))]
+    assert len(texts) > 5000 and sum(not t.isascii() for t in texts) > 20   # the general path is exercised too
+    texts += [chr(c) for c in range(128)] + ["a\tb\x00c\x7fd", "Tylenol\x0b#3 w/ codeine", "", "  ", "5 \u00b5g"]
+    texts += [r["line"] for r in rows(OWN_CORPUS)] + ["No.3", "no. 4", "Tylenol #3", "#", "no.", "NO.12", "x#y"]
+    confusables = dict(ruleset.matcher.vocabulary.confusables)
+    for text in texts:
+        for folding in (confusables, {}):
+            assert _clean_unicode(text, folding) == _clean_unicode_general(text, folding), repr(text)
+        assert name_words(text) == normalise(text)
+        assert _words(text) == _words_without_short_cuts(text), repr(text)
+        assert _words(text.lower()) == _words_without_short_cuts(text.lower()), repr(text)
