@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 from .answers import parse_date
-from .case_file import check_screening_date, load_case
+from .case_file import CaseFile, check_screening_date, load_case
 from .errors import FieldProblem, InputError, RuleSetError
 from .loader import DEFAULT_CASES_DIR, DEFAULT_RULES_DIR, load_ruleset
 from .report import med_row
@@ -43,6 +43,10 @@ SCHEMA_DIR = DEFAULT_RULES_DIR / "schema"
 
 def _screen_case_file(args: argparse.Namespace) -> Screening:
     """The case file's screening (on --date if given); every unusable answer stops it, named by field."""
+    return _case_and_screening(args)[1]
+
+
+def _case_and_screening(args: argparse.Namespace) -> tuple[CaseFile, Screening]:
     ruleset = load_ruleset(args.rules)
     case = load_case(args.case_file)
     screening_date = None
@@ -54,11 +58,24 @@ def _screen_case_file(args: argparse.Namespace) -> Screening:
     screening = Screening.from_case(ruleset, case, screening_date)
     if screening.problems:
         raise InputError(str(args.case_file), screening.problems)
-    return screening
+    return case, screening
+
+
+def _warn_if_not_as_expected(case: CaseFile, screening: Screening, name: str) -> None:
+    """A case that declares `expected:` and screens otherwise (on its own date) is said so on stderr, the
+    way `test` lists it; the output and exit code stay those of the screening."""
+    if case.expected is None:
+        return
+    from .golden import case_offences
+
+    for offence in case_offences(screening.ruleset, case, name, screening.result):
+        print(f"note: not as the case's expected: declares: {offence.message}", file=sys.stderr)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    screening = _screen_case_file(args)
+    case, screening = _case_and_screening(args)
+    if args.date is None:
+        _warn_if_not_as_expected(case, screening, str(args.case_file))
     if args.format == "json":
         text = strip_bidi(json.dumps(screening.json(), indent=2, ensure_ascii=False)) + "\n"
     elif args.format == "markdown":

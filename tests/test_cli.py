@@ -107,8 +107,6 @@ def test_committed_json_schemas_are_up_to_date() -> None:
 
 def test_cli_test_lists_every_case_that_differs_and_exits_1(tmp_path: Path) -> None:
     """Like semgrep's or Sigma's rule tests: one run names every offender, so an author fixes all at once."""
-
-
     cases = tmp_path / "cases"
     cases.mkdir()
     for name in ("short-acting-6-days-is-critical.yaml", "acute-hepatitis-is-critical.yaml",
@@ -130,3 +128,14 @@ def test_cli_test_passes_on_the_shipped_cases() -> None:
     done = cli("test")
     assert done.returncode == 0, done.stderr
     assert "0 with offences" in done.stdout
+
+
+def test_check_says_on_stderr_when_a_case_screens_otherwise_than_it_declares(tmp_path: Path) -> None:
+    """`check` used to ignore a case's `expected:`; it still prints the screening, and notes the difference."""
+    case = tmp_path / "case.yaml"
+    case.write_text((ROOT / "cases" / "acute-hepatitis-is-critical.yaml").read_text(encoding="utf-8")
+                    .replace("severity: critical", "severity: info"), encoding="utf-8")
+    done = cli("check", str(case))
+    assert done.returncode == 0 and json.loads(done.stdout)["findings"]
+    assert "note: not as the case's expected: declares: unexpected findings" in done.stderr
+    assert cli("check", str(ROOT / "cases" / "acute-hepatitis-is-critical.yaml")).stderr == ""
