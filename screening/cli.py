@@ -47,7 +47,7 @@ def _screen_case_file(args: argparse.Namespace) -> Screening:
 
 
 def _case_and_screening(args: argparse.Namespace) -> tuple[CaseFile, Screening]:
-    ruleset = load_ruleset(args.rules)
+    ruleset = load_ruleset(args.rules, data_cache=True)
     case = load_case(args.case_file)
     screening_date = None
     if args.date is not None:
@@ -91,7 +91,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_questionnaire(args: argparse.Namespace) -> int:
     from .fhir_export import questionnaire_json
 
-    text = questionnaire_json(load_ruleset(args.rules))
+    text = questionnaire_json(load_ruleset(args.rules, data_cache=True))
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -116,7 +116,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .record import verify_record
 
-    ruleset = load_ruleset(args.rules)
+    ruleset = load_ruleset(args.rules, data_cache=True)
     try:
         text = args.record.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -140,7 +140,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_meds(args: argparse.Namespace) -> int:
     from .medication_input import read_list_file   # pandas: only lists need it
 
-    ruleset = load_ruleset(args.rules)
+    ruleset = load_ruleset(args.rules, data_cache=True)
     rows = ruleset.matcher.classify(read_list_file(args.file))
     if args.format == "json":
         sys.stdout.write(strip_bidi(json.dumps([med_row(r) for r in rows], indent=2, ensure_ascii=False)) + "\n")
@@ -172,7 +172,7 @@ def _cmd_meds(args: argparse.Namespace) -> int:
 def _cmd_fhir_case(args: argparse.Namespace) -> int:
     """Read FHIR record files (Bundle JSON or Bulk NDJSON) into a case file with the record's provenance."""
     from .fhir_import import import_record, read_fhir_bytes, record_case_yaml
-    ruleset = load_ruleset(args.rules)
+    ruleset = load_ruleset(args.rules, data_cache=True)
     try:
         screening_date = parse_date(args.date)
     except ValueError as exc:
@@ -201,7 +201,7 @@ def _cmd_fhir_case(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    ruleset = load_ruleset(args.rules_dir)
+    ruleset = load_ruleset(args.rules_dir, data_cache=True)
     print(f"{args.rules_dir}: valid. {ruleset.meta.name} {ruleset.version}, {len(ruleset.questions)} questions, "
           f"{len(ruleset.rules)} active rules, sha256 {ruleset.sha256}")
     return EXIT_OK
@@ -210,7 +210,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_test(args: argparse.Namespace) -> int:
     from .golden import check_case_files
 
-    ruleset = load_ruleset(args.rules)
+    ruleset = load_ruleset(args.rules, data_cache=True)
     paths = [p for given in args.cases for p in (sorted(given.glob("*.yaml")) + sorted(given.glob("*.json"))
                                                   if given.is_dir() else [given])]
     checked, offences = check_case_files(ruleset, paths)

@@ -25,7 +25,7 @@ from .errors import Problem, RuleSetError
 from .rule_cache import load_rule_yaml
 from .rule_models import MedicationFile, MedicationVocabulary, RulesetFile, SourcesFile, TableFile, TopicFile
 from .ruleset import RuleSet, build_ruleset
-from .yaml_io import YamlError
+from .yaml_io import YamlError, load_yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # LDN_RULES_DIR / LDN_CASES_DIR point the app, the CLI and the tests at another copy (a contributor's
@@ -138,7 +138,7 @@ def validation_problems(file: str, data: Any, exc: ValidationError) -> list[Prob
     return problems
 
 
-def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Problem]]:
+def parse_file(path: Path, rules_dir: Path, data_cache: bool = False) -> tuple[Located | None, list[Problem]]:
     rel = path.relative_to(rules_dir)
     name = f"{rules_dir.name}/{rel.as_posix()}"
     model_type = _kind_of(rel)
@@ -147,7 +147,8 @@ def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Proble
                                     "sources.yaml, medication-vocabulary.yaml, fhir-conditions.yaml, cds-hooks.yaml, tables/*.yaml, topics/*.yaml and "
                                     "medications/*.yaml (lower-case .yaml); move or remove it")]
     try:
-        data = load_rule_yaml(path.read_text(encoding="utf-8"))   # the YAML's data; validated below every time
+        text = path.read_text(encoding="utf-8")
+        data = load_rule_yaml(text) if data_cache else load_yaml(text)   # plain data; validated below every time
     except UnicodeDecodeError:
         return None, [Problem(name, "not UTF-8 text")]
     except YamlError as exc:
@@ -162,8 +163,13 @@ def parse_file(path: Path, rules_dir: Path) -> tuple[Located | None, list[Proble
         return None, validation_problems(name, data, exc)
 
 
-def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
-    """Load, validate and compile a rules folder; raise RuleSetError listing every problem."""
+def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR, *, data_cache: bool = False) -> RuleSet:
+    """Load, validate and compile a rules folder; raise RuleSetError listing every problem.
+
+    data_cache: take each file's parsed YAML data from the rule-file cache (rule_cache.py). Only the
+    command line asks for it, where start-up is most of a run; the app and the CDS service read the
+    rules once per process and never read the cache, so a server's rules come from its rules folder alone.
+    """
     rules_dir = Path(rules_dir)
     if not rules_dir.is_dir():
         raise RuleSetError([Problem(str(rules_dir), "rules folder not found")])
@@ -172,7 +178,7 @@ def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
     parsed: dict[type[BaseModel], list[Located]] = {kind: [] for kind in (
         RulesetFile, SourcesFile, TableFile, TopicFile, MedicationVocabulary, MedicationFile, *EHR_FILES.values())}
     for path in files:
-        located, found = parse_file(path, rules_dir)
+        located, found = parse_file(path, rules_dir, data_cache)
         problems.extend(found)
         if located is not None:
             parsed[type(located.model)].append(located)

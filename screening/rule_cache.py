@@ -6,7 +6,8 @@ without changing what the loader decides: every load still validates that data w
 and runs every cross-check, so a rule file that is wrong is refused exactly as before (fail-closed).
 
 What is safe about it:
-- Only rule files read by the loader come here. Case files, records and uploads (patient data) never do,
+- Only the command line uses it (`load_ruleset(..., data_cache=True)`): the app and the CDS service read
+  the rules once per process and never read or write the cache. Only rule files come here. Case files, records and uploads (patient data) never do,
   so nothing about a patient is ever written to disk.
 - Entries are JSON, never pickle: reading one can only give data, never run code.
 - The key is the SHA-256 of the reader's version (the bytes of yaml_io.py, PyYAML's version and whether

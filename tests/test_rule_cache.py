@@ -14,7 +14,8 @@ from screening import rule_cache
 from screening.case_file import load_case
 from screening.session import Screening
 from screening.errors import RuleSetError
-from screening.loader import DEFAULT_CASES_DIR, DEFAULT_RULES_DIR, load_ruleset
+from screening import loader
+from screening.loader import DEFAULT_CASES_DIR, DEFAULT_RULES_DIR
 from screening.ruleset import RuleSet
 from screening.yaml_io import YamlError, load_yaml
 from tests.helpers import SCREENING_DATE
@@ -29,6 +30,11 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("LDN_CACHE_DIR", str(folder))
     return folder
+
+
+def load_ruleset(rules_dir: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
+    """The command line's load: with the rule-file cache (the app and the CDS service load without it)."""
+    return loader.load_ruleset(rules_dir, data_cache=True)
 
 
 def count_yaml_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -194,3 +200,14 @@ def test_case_files_never_reach_the_cache(cache: Path) -> None:
     for case in sorted(DEFAULT_CASES_DIR.glob("*.yaml"))[:10]:
         load_case(case)
     assert not cache.exists()
+
+
+def test_the_app_and_the_services_neither_read_nor_write_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's rules come from its rules folder alone: a planted entry changes nothing, and none is written."""
+    assert loader.load_ruleset().version and entries(cache) == []
+    load_ruleset()                                                 # the CLI fills the cache
+    planted = entries(cache)
+    for entry in planted:
+        entry.write_text(entry.read_text(encoding="utf-8").replace('"version": "', '"version": "9', 1), encoding="utf-8")
+    assert load_ruleset().version.startswith("9")                  # the CLI would read a planted entry ...
+    assert not loader.load_ruleset().version.startswith("9")       # ... the app's and the service's load never do
