@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 
 from . import limits
 from .errors import FieldProblem, InputError
@@ -29,80 +29,6 @@ from .rule_models import Severity
 from .yaml_io import JsonError, YamlError, dump_yaml, load_json, load_yaml, shorten, show_value
 from .strict import StrictModel
 from .values import answers_to_json
-
-
-
-class ExpectedFinding(StrictModel):
-    rule_id: str
-    severity: Severity
-
-
-class Expected(StrictModel):
-    """What a golden case must produce: exactly these findings, and (if given) exactly these open questions."""
-
-    findings: list[ExpectedFinding]
-    not_assessed: list[str] | None = None
-
-
-Difficulty = Literal["introductory", "intermediate", "advanced"]
-
-
-class RecordEvidence(StrictModel):
-    """Where a pre-filled answer came from in an imported FHIR record (screening/fhir_import.py)."""
-
-    resource_type: str
-    resource_id: str
-    system: str = Field(description="the code system URI, e.g. http://snomed.info/sct")
-    code: str
-    display: str | None = None
-    onset: date | None = None
-    status: str | None = Field(default=None, description="the entry's clinicalStatus")
-
-
-class CaseFile(StrictModel):
-    title: str | None = None
-    narrative: str | None = Field(default=None, description="teaching narrative; never screened")
-    topics: list[str] = Field(default_factory=list, description="teaching: the rule-set topic ids the case is about")
-    difficulty: Difficulty | None = Field(default=None, description="teaching: how hard the case is")
-    screening_date: date
-    answers: dict[str, Any] = Field(default_factory=dict)
-    medications: list[str] | str | None = Field(default=None, description="the medication list: one entry per "
-                                                                          "line, as a list or as one text")
-    expected: Expected | None = None
-    from_record: dict[str, list[RecordEvidence]] | None = Field(
-        default=None, description="question id -> the record entries that pre-filled its answer (FHIR import); "
-                                  "to be confirmed by the clinician")
-
-    @field_validator("screening_date")
-    @classmethod
-    def _date_in_range(cls, value: date) -> date:
-        return check_screening_date(value)
-
-    @field_validator("title", "narrative")
-    @classmethod
-    def _text_not_huge(cls, value: str | None) -> str | None:
-        if value is not None and len(value) > limits.MAX_TEXT_CHARS:
-            raise ValueError(f"is {len(value)} characters long; at most {limits.MAX_TEXT_CHARS} are accepted")
-        return value
-
-    @field_validator("answers")
-    @classmethod
-    def _answers_are_single_values(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return check_answer_values(value)
-
-    @field_validator("medications")
-    @classmethod
-    def _list_not_huge(cls, value: list[str] | str | None) -> list[str] | str | None:
-        if value is not None:
-            problems = limits.list_problems(value.splitlines() if isinstance(value, str) else list(value))
-            if problems:
-                raise ValueError("; ".join(problems))
-        return value
-
-    def medication_lines(self) -> list[str] | None:
-        if self.medications is None:
-            return None
-        return self.medications.splitlines() if isinstance(self.medications, str) else list(self.medications)
 
 
 def check_screening_date(value: date) -> date:
@@ -142,6 +68,76 @@ def _iso_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def check_medication_list(value: list[str] | str | None) -> list[str] | str | None:
+    """A medication list (as lines or as one text) short enough to read; see limits.list_problems."""
+    if value is not None:
+        problems = limits.list_problems(value.splitlines() if isinstance(value, str) else list(value))
+        if problems:
+            raise ValueError("; ".join(problems))
+    return value
+
+
+# The fields case files and screening records share, each with its bound checked where it is read.
+ScreeningDate = Annotated[date, AfterValidator(check_screening_date)]
+AnswerValues = Annotated[dict[str, Any], AfterValidator(check_answer_values)]
+MedicationLines = Annotated[list[str] | None, AfterValidator(check_medication_list)]
+MedicationText = Annotated[list[str] | str | None, AfterValidator(check_medication_list)]
+
+
+class ExpectedFinding(StrictModel):
+    rule_id: str
+    severity: Severity
+
+
+class Expected(StrictModel):
+    """What a golden case must produce: exactly these findings, and (if given) exactly these open questions."""
+
+    findings: list[ExpectedFinding]
+    not_assessed: list[str] | None = None
+
+
+Difficulty = Literal["introductory", "intermediate", "advanced"]
+
+
+class RecordEvidence(StrictModel):
+    """Where a pre-filled answer came from in an imported FHIR record (screening/fhir_import.py)."""
+
+    resource_type: str
+    resource_id: str
+    system: str = Field(description="the code system URI, e.g. http://snomed.info/sct")
+    code: str
+    display: str | None = None
+    onset: date | None = None
+    status: str | None = Field(default=None, description="the entry's clinicalStatus")
+
+
+class CaseFile(StrictModel):
+    title: str | None = None
+    narrative: str | None = Field(default=None, description="teaching narrative; never screened")
+    topics: list[str] = Field(default_factory=list, description="teaching: the rule-set topic ids the case is about")
+    difficulty: Difficulty | None = Field(default=None, description="teaching: how hard the case is")
+    screening_date: ScreeningDate
+    answers: AnswerValues = Field(default_factory=dict)
+    medications: MedicationText = Field(default=None, description="the medication list: one entry per line, "
+                                                                  "as a list or as one text")
+    expected: Expected | None = None
+    from_record: dict[str, list[RecordEvidence]] | None = Field(
+        default=None, description="question id -> the record entries that pre-filled its answer (FHIR import); "
+                                  "to be confirmed by the clinician")
+
+    @field_validator("title", "narrative")
+    @classmethod
+    def _text_not_huge(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > limits.MAX_TEXT_CHARS:
+            raise ValueError(f"is {len(value)} characters long; at most {limits.MAX_TEXT_CHARS} are accepted")
+        return value
+
+    def medication_lines(self) -> list[str] | None:
+        if self.medications is None:
+            return None
+        return self.medications.splitlines() if isinstance(self.medications, str) else list(self.medications)
 
 
 MAX_PROBLEMS = 10     # a file with 5,000 bad entries gets ten messages and a count, not 5,000

@@ -20,13 +20,12 @@ import hashlib
 import hmac
 import json
 import os
-from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import limits
-from .case_file import check_answer_values, check_screening_date
+from .case_file import AnswerValues, MedicationLines, ScreeningDate
 from .errors import FieldProblem, NotARecord
 from .result_models import ScreeningResult
 from .ruleset import RuleSet
@@ -64,32 +63,14 @@ class Signature(StrictModel):
 
 class ScreeningRecord(StrictModel):
     format: Literal["ldn-screening-record/1", "ldn-screening-record/2"]
-    screening_date: date
-    answers: dict[str, Any]
-    medications: list[str] | None
+    screening_date: ScreeningDate
+    answers: AnswerValues
+    medications: MedicationLines
     findings: list[RecordFinding]
     not_assessed: list[str]
     ruleset: RecordRuleset
     record_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     signature: Signature | None = None
-
-    @field_validator("screening_date")
-    @classmethod
-    def _date_in_range(cls, value: date) -> date:
-        return check_screening_date(value)
-
-    @field_validator("answers")
-    @classmethod
-    def _answers_are_single_values(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return check_answer_values(value)
-
-    @field_validator("medications")
-    @classmethod
-    def _list_not_huge(cls, value: list[str] | None) -> list[str] | None:
-        problems = limits.list_problems(value or [])
-        if problems:
-            raise ValueError("; ".join(problems))
-        return value
 
     @model_validator(mode="after")
     def _old_format_has_no_signature(self) -> ScreeningRecord:
