@@ -24,6 +24,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -153,24 +154,23 @@ def test_hostile_uploads_never_take_the_server_down(browser: Browser, tmp_path: 
     assert "Traceback" not in log, log[-2000:]
 
 
+def _assert_sign_in_stops_the_app(browser: Browser, **started_with: Any) -> None:
+    """A server started so: the page says sign-in is misconfigured and shows no checklist."""
+    with server(**started_with) as (url, _, _proc):
+        page = browser.new_page()
+        page.goto(url)
+        wait_idle(page, 60_000)
+        expect(page.get_by_text("Sign-in is misconfigured.")).to_be_visible()
+        assert page.get_by_role("radiogroup").count() == 0
+        page.close()
+
+
 def test_a_secrets_file_that_does_not_parse_stops_a_real_server(browser: Browser, tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('[auth]\nredirect_uri = http://localhost/oauth2callback\ncookie_secret = "x"\n',
                        encoding="utf-8")
-    with server(args=["--secrets.files", str(secrets)]) as (url, _, _proc):
-        page = browser.new_page()
-        page.goto(url)
-        wait_idle(page, 60_000)
-        expect(page.get_by_text("Sign-in is misconfigured.")).to_be_visible()
-        assert page.get_by_role("radiogroup").count() == 0
-        page.close()
+    _assert_sign_in_stops_the_app(browser, args=["--secrets.files", str(secrets)])
 
 
 def test_require_sign_in_without_sign_in_stops_a_real_server(browser: Browser) -> None:
-    with server(env={"LDN_REQUIRE_SIGN_IN": "1"}) as (url, _, _proc):
-        page = browser.new_page()
-        page.goto(url)
-        wait_idle(page, 60_000)
-        expect(page.get_by_text("Sign-in is misconfigured.")).to_be_visible()
-        assert page.get_by_role("radiogroup").count() == 0
-        page.close()
+    _assert_sign_in_stops_the_app(browser, env={"LDN_REQUIRE_SIGN_IN": "1"})

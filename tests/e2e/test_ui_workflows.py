@@ -22,7 +22,7 @@ from screening.loader import load_ruleset
 from screening.record import make_record
 from tests.e2e.server import ROOT
 from tests.e2e.test_journeys import (
-    LAST_DOSE_LABEL, MEDICATIONS, OPIOID_30_DAYS, OPIOID_NOW, WATCH_EXCEPTIONS, answer_all, assert_no_exception,
+    LAST_DOSE_LABEL, OPIOID_30_DAYS, OPIOID_NOW, WATCH_EXCEPTIONS, answer_all, assert_no_exception,
     choose, download, fill_date, set_mode, settle,
 )
 
@@ -47,20 +47,22 @@ def open_page(browser: Browser, url: str, viewport: dict[str, int]) -> tuple[Bro
     return context, page
 
 
-@pytest.fixture()
-def desktop(browser: Browser, app_url: str) -> Iterator[Page]:
-    context, page = open_page(browser, app_url, DESKTOP)
+def _page_on(browser: Browser, app_url: str, viewport: dict[str, int]) -> Iterator[Page]:
+    """A fresh page at this size; after the test, no exception may have reached the browser."""
+    context, page = open_page(browser, app_url, viewport)
     yield page
     assert_no_exception(page)
     context.close()
+
+
+@pytest.fixture()
+def desktop(browser: Browser, app_url: str) -> Iterator[Page]:
+    yield from _page_on(browser, app_url, DESKTOP)
 
 
 @pytest.fixture()
 def phone(browser: Browser, app_url: str) -> Iterator[Page]:
-    context, page = open_page(browser, app_url, PHONE)
-    yield page
-    assert_no_exception(page)
-    context.close()
+    yield from _page_on(browser, app_url, PHONE)
 
 
 def load_case(page: Page, name: str) -> None:
